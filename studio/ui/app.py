@@ -1,0 +1,32 @@
+"""Build the CLIR Studio Gradio app: one module per tab, a footer, shared theme."""
+
+from __future__ import annotations
+
+import importlib
+
+import gradio as gr
+
+from studio.ui import footer
+
+TITLE = "CLIR Studio"
+TAB_MODULES = (
+    "studio.ui.models_tab",
+)
+CSS = """
+.studio-footer {font-size: 0.85em; opacity: 0.8}
+.gold {background: #fff3bf}
+"""
+
+
+def build_app() -> gr.Blocks:
+    """The whole app as a Blocks object (not launched)."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.Markdown(
+            f"# {TITLE}\nBuild and study Korean–English cross-lingual retrievers: "
+            "compose language mixes, train, evaluate in four directions (ko-ko, en-en, ko-en, en-ko), merge, search."
+        )
+        with gr.Tabs():
+            for module_name in TAB_MODULES:
+                importlib.import_module(module_name).build()
+        footer.build(app)
+    return app

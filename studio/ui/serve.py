@@ -1,0 +1,49 @@
+"""Start the app: environment defaults, a background warm-up of the base model, launch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Optional
+
+from studio.context import get_studio
+from studio.hub import apply_offline_default
+
+log = logging.getLogger(__name__)
+
+
+def warm_up_bundled_model() -> threading.Thread:
+    """Convert the bundled base model in the background so it is ready when first used."""
+    from studio.modelref import ensure_bundled
+
+    def work() -> None:
+        try:
+            ensure_bundled(get_studio(), progress=lambda stage: log.info("bundled model: %s", stage))
+        except Exception as exc:  # reported in the Models tab when the model is used
+            log.warning("could not prepare the bundled model: %s", exc)
+
+    thread = threading.Thread(target=work, name="bundled-model-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = False, block: bool = True):
+    """Launch the app (blocking unless ``block`` is False); returns the Blocks object."""
+    apply_offline_default()
+    get_studio()  # fail early, with one sentence, on an unusable data home or database
+    from studio.ui.app import CSS, build_app
+
+    app = build_app()
+    warm_up_bundled_model()
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        share=share,
+        css=CSS,
+        prevent_thread_lock=not block,
+        quiet=not block,
+        show_error=True,
+    )
+    return app
