@@ -1,0 +1,1 @@
+"""Background jobs: a persistent queue in SQLite, one subprocess (and process group) per job."""
