@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -62,7 +62,7 @@ def open_database(path: Path) -> Engine:
     try:
         _check_schema_version(engine, config)
         command.upgrade(config, "head")
-    except OperationalError as exc:
+    except SQLAlchemyDatabaseError as exc:
         engine.dispose()
         raise DatabaseError(
             f"{path} is not a usable CLIR Studio database ({exc.orig}); move it aside or set STUDIO_HOME to another folder."

@@ -36,6 +36,7 @@ def build() -> None:
             refresh = gr.Button("Refresh", scale=1)
         details = gr.JSON(label="Details and lineage")
         choice.change(show_details, inputs=choice, outputs=details, api_visibility="private")
+        gr.api(model_summaries, api_name="list_models")
         refresh.click(
             lambda: (models_table(), gr.Dropdown(choices=model_names())),
             outputs=[table, choice],
