@@ -140,3 +140,43 @@ def load_model(reference: str, studio: Optional[Studio] = None, device: Optional
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return model
+
+
+_fingerprints: dict[tuple, str] = {}
+_FINGERPRINT_SKIP = ("README.md",)
+
+
+def _model_files(folder: Path) -> list[Path]:
+    """Files that define a model folder's behaviour (hidden files and the README card left out)."""
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.name not in _FINGERPRINT_SKIP
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def model_fingerprint(resolved: ResolvedModel) -> str:
+    """A content hash of a local model folder (weights, configs, tokenizer): equal files, equal fingerprint.
+
+    Hub models are fingerprinted by id only (their files live in the Hub cache). Results are memoised per
+    process by file sizes and modification times, so repeated calls cost a ``stat`` per file.
+    """
+    import hashlib
+
+    if not resolved.is_local:
+        return "hub-" + hashlib.sha256(resolved.location.encode()).hexdigest()[:24]
+    folder = Path(resolved.location)
+    files = _model_files(folder)
+    signature = tuple((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    key = (str(folder), signature)
+    if key not in _fingerprints:
+        digest = hashlib.sha256()
+        for path, (relative, size, _) in zip(files, signature):
+            digest.update(f"{relative}\0{size}\0".encode())
+            inner = hashlib.sha256()
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    inner.update(chunk)
+            digest.update(inner.digest())
+        _fingerprints[key] = digest.hexdigest()[:24]
+    return _fingerprints[key]
