@@ -14,6 +14,7 @@ from studio.hub import apply_offline_default
 COMMAND_MODULES = (
     "studio.cli.app_cmd",
     "studio.cli.models_cmd",
+    "studio.cli.search_cmd",
 )
 
 

@@ -11,6 +11,7 @@ from studio.ui import footer
 TITLE = "CLIR Studio"
 TAB_MODULES = (
     "studio.ui.models_tab",
+    "studio.ui.search_tab",
 )
 CSS = """
 .studio-footer {font-size: 0.85em; opacity: 0.8}
