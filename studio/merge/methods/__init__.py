@@ -1,0 +1,1 @@
+"""The built-in merge methods; ``studio.merge.registry`` lists them."""

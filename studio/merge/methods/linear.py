@@ -1,0 +1,36 @@
+"""Linear merging: the weighted average of the parents' weights."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from studio.merge.base import MergeMethod, TensorInputs
+
+if TYPE_CHECKING:
+    import torch
+
+
+class LinearMerge(MergeMethod):
+    """``θ = Σ w_i θ_i``: a weighted average of N models ("model soup").
+
+    With ``normalize`` on (the default) the weights are divided by their sum, so ``(2, 1)`` means
+    ``(2/3, 1/3)``. The weighted sum is ``peft.utils.merge_utils.task_arithmetic`` applied to the
+    weights themselves rather than to task vectors.
+
+    Reference: Wortsman et al., "Model soups" (2022), https://arxiv.org/abs/2203.05482
+
+    Example:
+        >>> from studio.merge import MergeSpec, merge_models
+        >>> merged = merge_models(MergeSpec(models=("ko-only", "mixed"), weights=(0.5, 0.5))).model
+    """
+
+    name = "linear"
+    label = "Linear (weighted average)"
+    description = "Weighted average of the parents' weights; normalised to sum to 1 unless turned off."
+    reference = "https://arxiv.org/abs/2203.05482"
+
+    def merge_tensor(self, inputs: TensorInputs, params: dict[str, Any]) -> torch.Tensor:
+        import torch
+        from peft.utils.merge_utils import task_arithmetic
+
+        return task_arithmetic(inputs.tensors, torch.tensor(inputs.weights, dtype=inputs.tensors[0].dtype))
