@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "studio.cli.app_cmd",
     "studio.cli.models_cmd",
     "studio.cli.search_cmd",
+    "studio.cli.space_cmd",
 )
 
 

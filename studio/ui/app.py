@@ -6,6 +6,7 @@ import importlib
 
 import gradio as gr
 
+from studio.access import DEMO_BANNER, demo_mode
 from studio.ui import footer
 
 TITLE = "CLIR Studio"
@@ -16,6 +17,7 @@ TAB_MODULES = (
 CSS = """
 .studio-footer {font-size: 0.85em; opacity: 0.8}
 .gold {background: #fff3bf}
+.demo-banner {background: #fff3bf; border-left: 4px solid #f08c00; padding: 0.4em 0.8em}
 """
 
 
@@ -26,6 +28,8 @@ def build_app() -> gr.Blocks:
             f"# {TITLE}\nBuild and study Korean–English cross-lingual retrievers: "
             "compose language mixes, train, evaluate in four directions (ko-ko, en-en, ko-en, en-ko), merge, search."
         )
+        if demo_mode():
+            gr.Markdown(DEMO_BANNER, elem_classes=["demo-banner"], elem_id="demo-banner")
         with gr.Tabs():
             for module_name in TAB_MODULES:
                 importlib.import_module(module_name).build()

@@ -30,13 +30,20 @@ def warm_up_bundled_model() -> threading.Thread:
 
 def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = False, block: bool = True):
     """Launch the app (blocking unless ``block`` is False); returns the Blocks object."""
+    from studio.access import (auth_credentials, concurrency_limit, describe_access, max_queue_size,
+                               max_upload_bytes)
+    from studio.space import apply_space_defaults
+
+    apply_space_defaults()  # only an exported Space folder has space.env
+    auth = auth_credentials()  # a malformed STUDIO_AUTH fails here, naming no password
+    log.info("access settings: %s", describe_access())
     apply_offline_default()
     get_studio()  # fail early, with one sentence, on an unusable data home or database
     from studio.ui.app import CSS, build_app
 
     app = build_app()
     warm_up_bundled_model()
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=concurrency_limit(), max_size=max_queue_size())
     app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -45,5 +52,8 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = 
         prevent_thread_lock=not block,
         quiet=not block,
         show_error=True,
+        auth=auth,
+        auth_message="Log in to CLIR Studio (accounts come from STUDIO_AUTH)." if auth else None,
+        max_file_size=max_upload_bytes(),
     )
     return app
