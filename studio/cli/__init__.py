@@ -14,8 +14,10 @@ from studio.hub import apply_offline_default
 COMMAND_MODULES = (
     "studio.cli.app_cmd",
     "studio.cli.models_cmd",
+    "studio.cli.data_cmd",
     "studio.cli.search_cmd",
     "studio.cli.space_cmd",
+    "studio.cli.evaluate_cmd",
 )
 
 
