@@ -298,6 +298,31 @@ class Store:
         with self._begin() as session:
             session.execute(delete(JobMetric).where(JobMetric.job_id == job_id, JobMetric.step > step))
 
+    def cancel_queued_job(self, job_id: int) -> bool:
+        """Atomically move a queued job to cancelled; False if it already started (or ended)."""
+        with self._begin() as session:
+            result = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == "queued")
+                .values(state="cancelled", finished_at=utcnow(), error="cancelled before it started")
+            )
+            return result.rowcount == 1
+
+    def end_running_job(self, job_id: int, state: str, *, error: str = "", pid: Optional[int] = None) -> bool:
+        """Atomically move a job that is still ``running`` (with ``pid``, when given) to a final state.
+
+        Used by whoever watches a worker from outside, so that a state the worker wrote itself
+        (succeeded, failed, cancelled) is never overwritten. False if the job was not running.
+        """
+        if state not in FINAL_STATES:
+            raise ValueError(f"{state!r} is not a final job state")
+        with self._begin() as session:
+            query = update(Job).where(Job.id == job_id, Job.state == "running")
+            if pid is not None:
+                query = query.where(Job.pid == pid)
+            result = session.execute(query.values(state=state, error=error, finished_at=utcnow(), eta_seconds=None))
+            return result.rowcount == 1
+
     # -------------------------------------------------------------- evaluations
     def add_evaluation(self, **fields: Any) -> EvaluationRecord:
         """Store one evaluation (fields as in ``storage.models.Evaluation``)."""
