@@ -155,3 +155,12 @@ def query_differences(id_a: int, id_b: int, direction: str | Direction, metric: 
                       "top5_a": top5(runs[0], qid), "top5_b": top5(runs[1], qid)})
     items.sort(key=lambda item: (-abs(item["diff"]), item["qid"]))
     return items[:top]
+
+
+def find_run(model_name: str, evalset_fingerprint: str, studio: Optional[Studio] = None) -> Optional[EvaluationRecord]:
+    """The newest stored run of ``model_name`` on the eval set with that fingerprint, or None."""
+    studio = studio or get_studio()
+    for record in studio.store.list_evaluations(model_name=model_name):
+        if record.config.get("evalset_fingerprint") == evalset_fingerprint:
+            return record
+    return None

@@ -94,3 +94,67 @@ def submit_evaluation(payload: dict[str, Any], studio: Optional[Studio] = None) 
 
     title = f"evaluate {payload['model']} on {payload['dataset']}"
     return submit(JOB_KIND, payload, title=title, studio=studio).id
+
+
+def evaluation_options(studio: Optional[Studio] = None) -> dict[str, list[str]]:
+    """Choices for the UI: models (registered + ``bm25``), datasets (registered + benchmarks)."""
+    from studio.data.benchmarks import BENCHMARKS
+
+    studio = studio or get_studio()
+    models = [m.name for m in studio.store.list_models()] + ["bm25"]
+    datasets = [d.name for d in studio.store.list_datasets()] + [f"benchmark/{name}" for name in BENCHMARKS]
+    return {"models": models, "datasets": datasets}
+
+
+def start_evaluation(model: str, dataset: str, split: str = "test", directions: Any = None,
+                     limit: Optional[int] = None, benchmark_dir: Optional[str | Path] = None,
+                     progress: Any = None, background: Optional[bool] = None,
+                     studio: Optional[Studio] = None) -> dict[str, Any]:
+    """Run an evaluation inline, or queue it as a job when it is long (``background=None`` decides).
+
+    Returns ``{"mode": "inline", "result": EvaluationResult}`` or ``{"mode": "job", "job_id": int, "texts": n}``.
+    """
+    from studio.evaluate.evaluator import evaluate_model
+
+    studio = studio or get_studio()
+    if background is None:
+        texts = texts_to_encode(model, dataset, split, directions, limit, benchmark_dir, studio)
+        background = should_run_in_background(texts)
+    else:
+        texts = None
+    if background:
+        payload = make_payload(model, dataset, split, directions, limit, benchmark_dir)
+        return {"mode": "job", "job_id": submit_evaluation(payload, studio), "texts": texts}
+    result = evaluate_model(model, dataset, split=split, directions=directions, limit=limit,
+                            benchmark_dir=benchmark_dir, progress=progress, studio=studio)
+    return {"mode": "inline", "result": result}
+
+
+def job_status(job_id: int, studio: Optional[Studio] = None) -> dict[str, Any]:
+    """State, progress fraction, message, error and (when done) the evaluation id of an evaluate job."""
+    studio = studio or get_studio()
+    job = studio.store.get_job(int(job_id))
+    return {"job_id": job.id, "state": job.state, "fraction": job.fraction, "message": job.message,
+            "error": job.error, "evaluation_id": (job.result or {}).get("evaluation_id")}
+
+
+def ensure_bm25_baseline(dataset: str, split: str = "test", limit: Optional[int] = None,
+                         benchmark_dir: Optional[str | Path] = None, progress: Any = None,
+                         studio: Optional[Studio] = None) -> Optional[int]:
+    """The id of a stored BM25 run on this eval set, running BM25 (ko-ko, en-en) first when there is none.
+
+    Returns None for sets without monolingual directions (bitext).
+    """
+    from studio.evaluate.compare import find_run
+    from studio.evaluate.evalset import load_evalset
+    from studio.evaluate.evaluator import evaluate_model
+
+    studio = studio or get_studio()
+    evalset = load_evalset(dataset, split, limit, benchmark_dir)
+    if not any(not d.is_crosslingual for d in evalset.directions):
+        return None
+    existing = find_run("bm25", evalset.fingerprint(), studio)
+    if existing is not None:
+        return existing.id
+    result = evaluate_model("bm25", evalset, split=split, limit=limit, progress=progress, studio=studio)
+    return result.evaluation_id

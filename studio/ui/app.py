@@ -12,7 +12,10 @@ from studio.ui import footer
 TITLE = "CLIR Studio"
 TAB_MODULES = (
     "studio.ui.models_tab",
+    "studio.ui.data_tab",
     "studio.ui.search_tab",
+    "studio.ui.evaluate_tab",
+    "studio.ui.runs_tab",
 )
 CSS = """
 .studio-footer {font-size: 0.85em; opacity: 0.8}
