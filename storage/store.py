@@ -363,3 +363,37 @@ class Store:
                 table.__tablename__: int(session.scalar(select(func.count()).select_from(table)) or 0)
                 for table in (Dataset, Mix, Model, Job, Evaluation)
             }
+
+    # --------------------------------------------------------------- stage jobs
+    def start_child_job(
+        self, kind: str, payload: dict[str, Any], *, parent_job_id: int, pid: int, title: str = "", owner: str = ""
+    ) -> JobRecord:
+        """Create a job that is already running in process ``pid`` (a stage run inside its parent's worker).
+
+        It is never queued, so no scheduler starts it; the parent's worker heartbeats and ends it.
+        """
+        now = utcnow()
+        with self._begin() as session:
+            row = Job(kind=kind, payload=payload, title=title, owner=owner, parent_job_id=parent_job_id,
+                      state="running", pid=pid, started_at=now, heartbeat_at=now, attempts=1)
+            session.add(row)
+            session.flush()
+            return freeze(JobRecord, row)
+
+    def restart_child_job(self, job_id: int, pid: int) -> bool:
+        """Atomically move an ended, unsucceeded child job back to running in process ``pid``."""
+        now = utcnow()
+        with self._begin() as session:
+            result = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state.in_(["failed", "cancelled", "interrupted"]))
+                .values(state="running", pid=pid, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1,
+                        error="", finished_at=None)
+            )
+            return result.rowcount == 1
+
+    def child_jobs(self, parent_job_id: int) -> list[JobRecord]:
+        """Jobs started on behalf of ``parent_job_id``, oldest first."""
+        with self._begin() as session:
+            rows = session.scalars(select(Job).where(Job.parent_job_id == parent_job_id).order_by(Job.id))
+            return [freeze(JobRecord, row) for row in rows]
