@@ -25,6 +25,9 @@ class Studio:
 
 def _register_builtins(studio: Studio) -> None:
     """Register what ships with the app, once per data home."""
+    from studio.data.demo import register_demo_dataset
+
+    register_demo_dataset(studio)  # one query when already registered
     if studio.store.find_model(BUNDLED_MODEL_NAME) is not None:
         return
     try:
