@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
 import gradio as gr
 import pandas as pd
 
+from studio.access import demo_mode
+from studio.errors import StudioError
 from studio.models import model_details, model_summaries
 from studio.ui.messages import guarded
 
@@ -27,6 +35,43 @@ def show_details(name: str) -> dict:
     return model_details(name) if name else {}
 
 
+EXPORT_ROOT = Path(tempfile.gettempdir()) / "clir-studio-exports"
+EXPORT_KEEP_SECONDS = 3600
+
+
+def _fresh_export_dir() -> Path:
+    """A new folder for one download; downloads older than an hour are removed."""
+    EXPORT_ROOT.mkdir(parents=True, exist_ok=True)
+    for old in EXPORT_ROOT.iterdir():
+        if old.stat().st_mtime < time.time() - EXPORT_KEEP_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=EXPORT_ROOT))
+
+
+@guarded
+def export_archive(name: str) -> str:
+    """Write the chosen model as a .tar.gz for download."""
+    from studio.portable import export_model
+
+    if not name:
+        raise StudioError("Pick a model to export first.")
+    out = _fresh_export_dir() / f"{name.replace('/', '--')}.tar.gz"
+    return str(export_model(name, out).path)
+
+
+@guarded
+def import_archive(path: Optional[str], name: str) -> tuple[str, pd.DataFrame, dict]:
+    """Import an uploaded model archive; returns a status line, the table and the dropdown."""
+    from studio.portable import import_model
+
+    if not path:
+        raise StudioError("Upload a model archive (.tar.gz) first.")
+    result = import_model(path, name=name.strip() or None)
+    status = (f"Imported **{result.model.name}** ({result.files} files, "
+              f"{result.evaluations} evaluations restored).")
+    return status, models_table(), gr.Dropdown(choices=model_names(), value=result.model.name)
+
+
 def build() -> None:
     """Add the Models tab."""
     with gr.Tab("Models", id="models"):
@@ -42,3 +87,17 @@ def build() -> None:
             outputs=[table, choice],
             api_visibility="private",
         )
+        with gr.Accordion("Export or import a model archive (model + lineage + evaluations)", open=False):
+            with gr.Row():
+                export_button = gr.Button("Export the selected model", scale=1)
+                archive = gr.File(label="Archive (.tar.gz)", interactive=False, scale=3)
+            with gr.Row():
+                upload = gr.File(label="Model archive to import (.tar.gz)", file_types=[".gz", ".tgz"], scale=3,
+                                 interactive=not demo_mode())
+                with gr.Column(scale=1):
+                    new_name = gr.Textbox(label="Register as (optional)", placeholder="keep the archived name")
+                    import_button = gr.Button("Import", variant="primary", interactive=not demo_mode())
+            import_status = gr.Markdown("Importing is turned off in this read-only demo." if demo_mode() else "")
+        export_button.click(export_archive, inputs=choice, outputs=archive, api_visibility="private")
+        import_button.click(import_archive, inputs=[upload, new_name], outputs=[import_status, table, choice],
+                            api_visibility="private")
