@@ -129,21 +129,40 @@ def _stop_process_group(pid: int, grace: float) -> None:
     pgid = _signal_job(pid, signal.SIGTERM)
     if pgid is None:
         return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+    if not _wait_group(pgid, grace):
+        _signal_job(pid, signal.SIGKILL)
+        for proc in _group_members(pgid):  # members that outlived the group leader
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        _wait_group(pgid, 5)
+    _wait_group_reaped(pgid, 2)
+
+
+def _wait_group(pgid: int, timeout: float) -> bool:
+    """Wait until no live (non-zombie) process is left in group ``pgid``."""
+    deadline = time.monotonic() + timeout
+    while True:
         reap_children()
         if not _group_members(pgid):
-            return
+            return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.1)
-    _signal_job(pid, signal.SIGKILL)
-    for proc in _group_members(pgid):  # members that left the group leader behind
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _group_members(pgid):
+
+
+def _wait_group_reaped(pgid: int, timeout: float) -> None:
+    """Give the parents of exited members (often init) a moment to reap them, so the group disappears."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         reap_children()
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        except OSError:
+            return
         time.sleep(0.05)
 
 
@@ -205,15 +224,17 @@ def reap_children(studio: Optional[Studio] = None) -> list[int]:
             del _children[job_id]
     if not done:
         return []
-    store = (studio or get_studio()).store
+    studio = studio or get_studio()
     for job_id, proc in done.items():
         code = proc.returncode
-        if code < 0:
+        if (studio.paths.job_dir(job_id) / CANCEL_FILE).exists():
+            state, error = "cancelled", "Cancelled by the user."
+        elif code < 0:
             state, error = "interrupted", (f"The worker was stopped by signal {-code} "
                                            "(not a cancel); resume the job to continue from its last checkpoint.")
         else:
             state, error = "failed", f"The worker exited with code {code} without reporting; see the job's log."
-        store.end_running_job(job_id, state, error=error, pid=proc.pid)
+        studio.store.end_running_job(job_id, state, error=error, pid=proc.pid)
     return list(done)
 
 
@@ -257,9 +278,11 @@ def reconcile(studio: Optional[Studio] = None, suspects: Optional[dict[int, floa
         if not process_alive(job.pid, job.started_at):
             if age < 5 and job.pid is None:
                 continue
-            error = (f"The worker (pid {job.pid}) is gone without reporting an end; "
-                     "resume the job to continue from its last checkpoint.")
-            if store.end_running_job(job.id, "interrupted", error=error, pid=job.pid):
+            state, error = "interrupted", (f"The worker (pid {job.pid}) is gone without reporting an end; "
+                                           "resume the job to continue from its last checkpoint.")
+            if (studio.paths.job_dir(job.id) / CANCEL_FILE).exists():
+                state, error = "cancelled", "Cancelled by the user."
+            if store.end_running_job(job.id, state, error=error, pid=job.pid):
                 marked.append(job.id)
         elif age > stale_after and suspects is not None:
             first = suspects.setdefault(job.id, time.monotonic())
