@@ -53,10 +53,14 @@ def merge_states(
     states: Sequence[dict[str, torch.Tensor]],
     base_state: Optional[dict[str, torch.Tensor]] = None,
     progress: Optional[Progress] = None,
+    plan: Optional[dict[str, list[float]]] = None,
 ) -> dict[str, torch.Tensor]:
-    """Merged tensors for every key of the first state dict; non-float entries come from the first parent."""
+    """Merged tensors for every key of the first state dict; non-float entries come from the first parent.
+
+    ``plan`` (from :func:`weight_plan`, which checks it) gives each tensor's weights; computed when absent.
+    """
     keys = list(states[0])
-    plan = weight_plan(request, keys)
+    plan = plan if plan is not None else weight_plan(request, keys)
     method, params = request.method, request.params
     seed = params.get("seed")
     merged: dict[str, torch.Tensor] = {}

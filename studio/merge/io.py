@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from studio.context import Studio, get_studio
 from studio.merge.base import MergeError
-from studio.merge.engine import merge_states, unique_state
+from studio.merge.engine import merge_states, unique_state, weight_plan
 from studio.merge.spec import MergeSpec
 from studio.merge.validation import CheckedRequest, check_compatible, check_request
 from studio.modelref import load_model, resolve_model
@@ -108,8 +108,9 @@ def merge_models(spec: MergeSpec, progress: Optional[Progress] = None, studio: O
     states, aliases = zip(*(unique_state(model) for model in models))
     if any(a != aliases[0] for a in aliases[1:]):
         raise MergeError("The models tie different weights together; merge only models with the same architecture.")
+    plan = weight_plan(request, list(states[0]))  # layer-wise zero sums fail here, before any merging
     base_state = unique_state(base)[0] if base is not None else None
-    merged = merge_states(request, states, base_state, progress)
+    merged = merge_states(request, states, base_state, progress, plan)
     model = build_model(models[0], merged, aliases[0])
     outcome = MergeOutcome(model, request, loaded - started, time.perf_counter() - loaded)
     with _last_lock:

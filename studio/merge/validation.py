@@ -87,8 +87,9 @@ def _settings(module: Any) -> dict[str, Any]:
     return dict(module.get_config_dict())
 
 
-def _describe(config: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={config.get(k)}" for k in _ARCH_FIELDS if k in config)
+def _arch_order(key: str) -> tuple[int, str]:
+    """The telling fields (model type, sizes) first."""
+    return (_ARCH_FIELDS.index(key) if key in _ARCH_FIELDS else len(_ARCH_FIELDS), key)
 
 
 def _dimension(model: SentenceTransformer) -> Optional[int]:
@@ -101,40 +102,69 @@ def _vocab(model: SentenceTransformer) -> Optional[dict[str, int]]:
     return tokenizer.get_vocab() if tokenizer is not None and hasattr(tokenizer, "get_vocab") else None
 
 
+def _pipeline(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    mine, theirs = ([type(m).__name__ for m in x] for x in (ref, model))
+    if mine != theirs:
+        return f"have different module pipelines ({' → '.join(mine)} vs {' → '.join(theirs)}); merge only models built the same way"
+    return None
+
+
+def _dimensions(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    mine, theirs = _dimension(ref), _dimension(model)
+    if mine != theirs:
+        return f"produce embeddings of different dimensions ({mine} vs {theirs}); they cannot be merged"
+    return None
+
+
+def _architectures(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    mine, theirs = _arch(ref), _arch(model)
+    if mine != theirs:
+        keys = [k for k in sorted(set(mine) | set(theirs), key=_arch_order) if mine.get(k) != theirs.get(k)]
+        differences = ", ".join(f"{k} {mine.get(k)} vs {theirs.get(k)}" for k in keys[:3])
+        return f"have different architectures ({differences}); merge only fine-tunes of the same base model"
+    return None
+
+
+def _tokenizers(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    mine, theirs = _vocab(ref), _vocab(model)
+    if mine != theirs:
+        moved = sum(1 for token, index in (mine or {}).items() if (theirs or {}).get(token) != index)
+        return (f"use different tokenizers ({len(mine or {})} and {len(theirs or {})} tokens, {moved} with other ids); "
+                "merge only models that share a tokenizer")
+    special = [getattr(getattr(m, "tokenizer", None), "special_tokens_map", None) for m in (ref, model)]
+    if special[0] != special[1]:
+        return "use different special tokens; merge only models that share a tokenizer"
+    return None
+
+
+def _module_settings(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    for index, (mine, theirs) in enumerate(zip(ref, model)):
+        settings = [_settings(m) for m in (mine, theirs)]
+        if settings[0] != settings[1]:
+            keys = [k for k in settings[0] if settings[0].get(k) != settings[1].get(k)]
+            return (f"configure module {index} ({type(mine).__name__}) differently ({', '.join(keys[:3]) or 'settings'}); "
+                    "merge only models built the same way")
+    return None
+
+
+def _state_keys(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
+    mine, theirs = ({k: tuple(v.shape) for k, v in m.state_dict().items()} for m in (ref, model))
+    if mine != theirs:
+        diff = sorted(set(mine) ^ set(theirs)) or [k for k in mine if mine[k] != theirs[k]]
+        return f"have different weights (first difference: {diff[0]}); merge only models with the same parameter names and shapes"
+    return None
+
+
+CHECKS = (_pipeline, _dimensions, _architectures, _tokenizers, _module_settings, _state_keys)
+
+
 def check_compatible(models: Sequence[tuple[str, SentenceTransformer]]) -> None:
-    """Same module pipeline, architecture, dimension, tokenizer and state keys, or MergeError naming the pair."""
+    """Same pipeline, dimension, architecture, tokenizer, module settings and state keys, or MergeError naming the pair."""
     (ref_name, ref), others = models[0], models[1:]
-    ref_modules = [type(m).__name__ for m in ref]
-    ref_arch, ref_dim, ref_vocab = _arch(ref), _dimension(ref), _vocab(ref)
-    ref_state = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
     for name, model in others:
-        pair = f"{ref_name!r} and {name!r}"
-        modules = [type(m).__name__ for m in model]
-        if modules != ref_modules:
-            raise MergeError(f"Models {pair} have different module pipelines ({' → '.join(ref_modules)} vs "
-                             f"{' → '.join(modules)}); merge only models built the same way.")
-        for index, (mine, theirs) in enumerate(zip(ref, model)):
-            settings = [_settings(m) for m in (mine, theirs)]
-            if settings[0] != settings[1]:
-                keys = [k for k in settings[0] if settings[0].get(k) != settings[1].get(k)]
-                raise MergeError(f"Models {pair} configure module {index} ({type(mine).__name__}) differently "
-                                 f"({', '.join(keys[:3]) or 'settings'}); merge only models built the same way.")
-        arch = _arch(model)
-        if arch != ref_arch:
-            keys = [k for k in sorted(set(arch) | set(ref_arch)) if arch.get(k) != ref_arch.get(k)]
-            raise MergeError(f"Models {pair} have different architectures ({_describe(ref_arch)} vs {_describe(arch)}; "
-                             f"differs in {', '.join(keys[:5])}); merge only fine-tunes of the same base model.")
-        dim = _dimension(model)
-        if dim != ref_dim:
-            raise MergeError(f"Models {pair} produce embeddings of different dimensions ({ref_dim} vs {dim}); "
-                             "they cannot be merged.")
-        vocab = _vocab(model)
-        if vocab != ref_vocab:
-            size = len(vocab) if vocab else 0
-            raise MergeError(f"Models {pair} use different tokenizers (vocabularies of {len(ref_vocab or {})} and "
-                             f"{size} tokens, or different token ids); merge only models sharing a tokenizer.")
-        state = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-        if state != ref_state:
-            diff = sorted(set(state) ^ set(ref_state)) or [k for k in state if state[k] != ref_state[k]]
-            raise MergeError(f"Models {pair} have different weights (first difference: {diff[0]}); "
-                             "merge only models with identical parameter names and shapes.")
+        if model is ref:
+            continue
+        for check in CHECKS:
+            problem = check(ref, model)
+            if problem:
+                raise MergeError(f"Models {ref_name!r} and {name!r} {problem}.")
