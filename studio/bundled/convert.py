@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import glob
 import json
 import logging
 import os
@@ -232,7 +233,7 @@ def _make_readable(root: Path) -> None:
 
 
 def _clear_stale(target: Path) -> None:
-    for leftover in target.parent.glob(f"{_STAGING_PREFIX}{target.name}-*"):
+    for leftover in target.parent.glob(glob.escape(f"{_STAGING_PREFIX}{target.name}-") + "*"):
         shutil.rmtree(leftover, ignore_errors=True)
     if not target.exists():
         return
