@@ -32,11 +32,11 @@ def register_demo_dataset(studio: Studio) -> None:
         return
     from storage import DuplicateNameError
     from studio.errors import StudioError
-    from studio.data.ingest import import_dataset
+    from studio.data.ingest import _import_dataset
 
     try:
-        import_dataset([DEMO_FILE], DEMO_NAME, fmt="jsonl", kind="parallel", ratios=DEMO_RATIOS, seed=DEMO_SEED,
-                       source="assets/demo/ko-en-qa.jsonl (bundled)", licence=DEMO_LICENCE, studio=studio)
+        _import_dataset([DEMO_FILE], DEMO_NAME, fmt="jsonl", kind="parallel", ratios=DEMO_RATIOS, seed=DEMO_SEED,
+                        source="assets/demo/ko-en-qa.jsonl (bundled)", licence=DEMO_LICENCE, studio=studio)
     except DuplicateNameError:
         pass  # another process registered it first
     except StudioError as exc:  # a broken asset must not stop the app from opening

@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 
 from storage import DuplicateNameError
 from storage.records import DatasetRecord
+from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.errors import ImportRejected
 from studio.data.importers import RawRow, SourceTable, open_sources
@@ -126,7 +127,18 @@ def import_dataset(sources: Sources, name: str, fmt: str = "auto", kind: str = "
     Raises:
         ImportRejected: some rows are bad (all are counted; the first ones listed with their line numbers).
         DataError: the sources cannot be read, the layout is unclear, or the name is taken.
+        ReadOnlyDemoError: the app runs as a read-only demo.
     """
+    require_write("importing data")
+    return _import_dataset(sources, name, fmt, kind, mapping, ratios, seed, source=source, licence=licence,
+                           progress=progress, studio=studio)
+
+
+def _import_dataset(sources: Sources, name: str, fmt: str = "auto", kind: str = "auto",
+                    mapping: Optional[dict[str, Optional[str]]] = None, ratios: str | Sequence[float] | None = None,
+                    seed: int = 0, *, source: str = "", licence: str = "", progress: Progress = None,
+                    studio: Optional[Studio] = None) -> DatasetRecord:
+    """``import_dataset`` without the read-only check (the built-in demo set is registered even in demo mode)."""
     studio = studio or get_studio()
     name = validate_name(name, "dataset")
     shares = parse_ratios(ratios) if ratios not in (None, "", ()) else None

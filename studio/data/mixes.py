@@ -28,6 +28,7 @@ import numpy as np
 
 from storage import DuplicateNameError, NotFoundError
 from storage.records import MixRecord
+from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.counts import largest_remainder
 from studio.data.errors import DataError
@@ -199,6 +200,7 @@ def save_mix(name: str, dataset: str, split: str = "train", *, preset: Optional[
         >>> save_mix("msmarco-all4-2k", "msmarco", "train", preset="all-four", budget=2000, seed=0).counts  # doctest: +SKIP
         {'ko-ko': 500, 'en-en': 500, 'ko-en': 500, 'en-ko': 500}
     """
+    require_write("saving a mix")
     studio = studio or get_studio()
     name = validate_name(name, "mix")
     if find_mix(name, studio) is not None:
@@ -258,6 +260,7 @@ def load_mix_pairs(mix: str, studio: Optional[Studio] = None) -> pd.DataFrame:
 
 def delete_mix(name: str, studio: Optional[Studio] = None) -> None:
     """Forget a mix and delete its pairs file."""
+    require_write("deleting a mix")
     studio = studio or get_studio()
     record = get_mix(name, studio)
     path = (studio.paths.home / record.path).resolve()

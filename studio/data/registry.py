@@ -23,6 +23,7 @@ from filelock import FileLock
 
 from storage import DuplicateNameError, NotFoundError
 from storage.records import DatasetRecord
+from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.errors import DataError
 from studio.data.schema import SPLIT_COLUMN, SPLITS, RecordKind, parse_kind, record_columns
@@ -210,6 +211,7 @@ def commit_dataset(studio: Studio, sink: ParquetSink, name: str, **fields: Any) 
 
 def delete_dataset(name: str, studio: Optional[Studio] = None) -> None:
     """Forget a dataset and delete its files, mixes included (the built-in demo set cannot be deleted)."""
+    require_write("deleting data")
     studio = studio or get_studio()
     if name == DEMO_DATASET:
         raise DataError(f"{DEMO_DATASET} is built in (the app uses it before anything is imported); it cannot be deleted.")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from storage.records import DatasetRecord
+from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.counts import largest_remainder
 from studio.data.errors import DataError
@@ -128,6 +129,7 @@ def split_dataset(name: str, ratios: str | Sequence[float] = DEFAULT_RATIOS, see
     """
     from studio.data.mixes import delete_mix
 
+    require_write("splitting data")
     studio = studio or get_studio()
     shares = parse_ratios(ratios)
     record = get_dataset(name, studio)

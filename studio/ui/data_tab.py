@@ -262,7 +262,6 @@ def build() -> None:
     source_inputs = [ui["files"], ui["source"], ui["format"], ui["kind"]]
     detect_outputs = [ui["layout"], ui["fields"], ui["mapping"], ui["preview"], *ui["slots"]]
     lists = [table, mix_table, choice, mix_dataset]
-    gr.on(None, refresh_lists, None, lists, **PRIVATE).then(dataset_report, choice, details, **PRIVATE)  # page load
     ui["detect"].click(detect, source_inputs, detect_outputs, api_name="detect_layout")
     ui["files"].upload(detect, source_inputs, detect_outputs, **PRIVATE)
     ui["source"].submit(detect, source_inputs, detect_outputs, **PRIVATE)
@@ -287,3 +286,4 @@ def build() -> None:
     preview_button.click(preview, mix_inputs, [mix_plot, mix_text, samples, mix_json], api_name="preview_mix")
     save_button.click(save, [mix_name, *mix_inputs], [mix_text, mix_table, mix_json], api_name="compose_mix").success(
         refresh_lists, choice, lists, **PRIVATE)
+    gr.on(None, refresh_lists, None, lists, **PRIVATE).then(dataset_report, choice, details, **PRIVATE)  # on page load

@@ -141,12 +141,14 @@ def test_unusable_files(tmp_path: Path, content: bytes, message: str) -> None:
 
 
 def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write_jsonl(tmp_path / "x.jsonl", parallel_records(50))
-    monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "0.001")
-    with pytest.raises(DataError, match=r"over the 1048 bytes limit.*STUDIO_MAX_UPLOAD_MB"):
+    from studio.errors import StudioError
+
+    path = write_jsonl(tmp_path / "x.jsonl", parallel_records(6000))  # about 1.1 MB
+    monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "1")
+    with pytest.raises(DataError, match=r"x.jsonl is 1\.\d MB, over the 1\.0 MB limit.*STUDIO_MAX_UPLOAD_MB"):
         open_sources([path])
     monkeypatch.setenv("STUDIO_MAX_UPLOAD_MB", "lots")
-    with pytest.raises(DataError, match="not a number"):
+    with pytest.raises(StudioError, match="not a whole number"):
         open_sources([path])
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.data.errors import DataError
-from studio.data.importers.base import BOM, RawRow, SourceTable, flatten, max_upload_bytes
+from studio.data.importers.base import BOM, RawRow, SourceTable, flatten, max_upload_bytes  # noqa: F401
 from studio.data.importers.delimited import open_delimited
 from studio.data.importers.hf import HUB_ID, is_hf_folder, open_hf_disk, open_hub
 from studio.data.importers.jsonl import open_json

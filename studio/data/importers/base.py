@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from studio.access import MAX_UPLOAD_ENV, max_upload_bytes
 from studio.data.errors import DataError
 
-MAX_UPLOAD_ENV = "STUDIO_MAX_UPLOAD_MB"
-DEFAULT_MAX_UPLOAD_MB = 512.0
 SNIFF_BYTES = 8192
 BOM = b"\xef\xbb\xbf"
 
@@ -68,23 +66,13 @@ def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def max_upload_bytes() -> int:
-    """The size limit of one source, from ``$STUDIO_MAX_UPLOAD_MB`` (default 512 MB)."""
-    raw = os.environ.get(MAX_UPLOAD_ENV, "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError:
-        raise DataError(f"{MAX_UPLOAD_ENV}={raw!r} is not a number of megabytes; set it to e.g. 512.") from None
-    return int(megabytes * 1024 * 1024)
-
-
 def _megabytes(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 102400 else f"{n} bytes"
 
 
 def check_size(label: str, size: int) -> None:
     """Refuse a source over the configured size limit."""
-    limit = max_upload_bytes()
+    limit = max_upload_bytes()  # $STUDIO_MAX_UPLOAD_MB, the same limit as uploads to the server
     if size > limit:
         raise DataError(
             f"{label} is {_megabytes(size)}, over the {_megabytes(limit)} limit; split it into smaller files "
