@@ -50,11 +50,14 @@ class MergeOutcome:
         return self.request.spec
 
 
+def model_stamp(reference: str, studio: Studio) -> tuple[str, float]:
+    """(location, newest weight-file time) of a model reference: changes when its files do."""
+    location = Path(resolve_model(reference, studio).location)
+    return str(location), max((p.stat().st_mtime for p in location.glob("*.safetensors")), default=0.0)
+
+
 def _cache_key(spec: MergeSpec, studio: Studio) -> str:
-    stamps = []
-    for ref in (*spec.models, *([spec.base] if spec.base else [])):
-        location = Path(resolve_model(ref, studio).location)
-        stamps.append(max((p.stat().st_mtime for p in location.glob("*.safetensors")), default=0.0))
+    stamps = [model_stamp(ref, studio) for ref in (*spec.models, *([spec.base] if spec.base else []))]
     return f"{spec.key()}:{stamps}"
 
 
@@ -90,7 +93,10 @@ def build_model(first: SentenceTransformer, merged: dict[str, Any], aliases: dic
 
 def merge_models(spec: MergeSpec, progress: Optional[Progress] = None, studio: Optional[Studio] = None,
                  reuse: bool = True) -> MergeOutcome:
-    """Merge in memory after every check has passed; the last result is kept for a following save.
+    """Merge in memory after every check has passed.
+
+    With ``reuse``, the last result is kept (one model) and returned again for the same request, so a
+    preview followed by "Save" merges once; sweeps pass ``reuse=False`` and keep nothing.
 
     Raises:
         MergeError: bad request (method, weights, base, parameters) or incompatible models.
@@ -113,9 +119,10 @@ def merge_models(spec: MergeSpec, progress: Optional[Progress] = None, studio: O
     merged = merge_states(request, states, base_state, progress, plan)
     model = build_model(models[0], merged, aliases[0])
     outcome = MergeOutcome(model, request, loaded - started, time.perf_counter() - loaded)
-    with _last_lock:
-        _last.clear()
-        _last[key] = outcome
+    if reuse:
+        with _last_lock:
+            _last.clear()
+            _last[key] = outcome
     return outcome
 
 
