@@ -22,8 +22,13 @@ from tests.train.conftest import fast_config
 def test_kill_9_mid_run_then_resume_continues_from_the_checkpoint(train_env, monkeypatch):
     store = train_env.store
     monkeypatch.setenv("STUDIO_FAULTS", "pause_on_save=4")  # the worker sleeps once checkpoint-4 is complete
-    job = submit_training(fast_config(dev_limit=8), owner="tester")
-    assert job.state == "running"
+    from studio.cli import main
+
+    flags = ["--max-steps", "8", "--batch-size", "8", "--save-steps", "4", "--eval-steps", "0", "--dev-limit", "8",
+             "--max-seq-length", "48", "--warmup-ratio", "0", "--learning-rate", "1e-3"]
+    assert main(["train", "--base", "test/tiny", "--mix", "demo-all4", "--name", "tiny-ft", *flags, "--no-wait"]) == 0
+    job = store.list_jobs()[0]
+    assert job.state == "running" and job.payload == fast_config(dev_limit=8).model_dump()
     paused = wait_until(lambda: "paused" in (j := store.get_job(job.id)).message and j, 120)
     assert paused.step == 4 and paused.total == 8
     os.kill(paused.pid, signal.SIGKILL)
