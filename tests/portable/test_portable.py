@@ -200,3 +200,19 @@ def test_cli_export_import_and_demo_mode(merged_model, tmp_path, monkeypatch, ca
     monkeypatch.setenv("STUDIO_DEMO_MODE", "0")
     assert main(["models", "import", str(out), "--name", "cli/merged"]) == 0
     assert "imported cli/merged (exported as test/merged)" in capsys.readouterr().out
+
+
+def test_models_tab_export_and_import_handlers(merged_model, tmp_path, monkeypatch) -> None:
+    import gradio as gr
+
+    from studio.ui.models_tab import export_archive, import_archive
+
+    path = Path(export_archive(MERGED))
+    assert path.name == "test--merged.tar.gz" and path.is_file()
+    status, table, _ = import_archive(str(path), "ui/copy")
+    assert "ui/copy" in status and "1 evaluations" in status and "ui/copy" in set(table["name"])
+    with pytest.raises(gr.Error, match="Pick a model"):
+        export_archive("")
+    monkeypatch.setenv("STUDIO_DEMO_MODE", "1")
+    with pytest.raises(gr.Error, match="read-only demo"):
+        import_archive(str(path), "ui/other")
