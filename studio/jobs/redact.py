@@ -1,37 +1,29 @@
-"""Keep secrets (Hub tokens, API keys) out of job payloads, logs and error messages."""
+"""Keep secrets (Hub tokens, API keys, login passwords) out of job payloads, logs and error messages.
+
+The rules (which names are secret, what replaces them) are ``studio.access``'s, shared with exports.
+"""
 
 from __future__ import annotations
 
-import os
-import re
 from typing import Any
 
+from studio.access import REDACTED, SECRET_NAME, secret_values
 from studio.errors import StudioError
-
-SECRET_NAME = re.compile(r"(^|[_-])(token|secret|password|passwd|api[_-]?key|access[_-]?key|credentials?)([_-]|$)",
-                         re.IGNORECASE)
-MASK = "***"
 
 
 class SecretInPayloadError(StudioError):
     """A job payload carries what looks like a secret."""
 
 
-def secret_values() -> list[str]:
-    """Values of environment variables whose names look secret (HF_TOKEN, WANDB_API_KEY, ...)."""
-    values = {value for name, value in os.environ.items() if SECRET_NAME.search(name) and len(value) >= 6}
-    return sorted(values, key=len, reverse=True)
-
-
 def redact(text: str) -> str:
-    """``text`` with every secret environment value replaced by ``***``."""
+    """``text`` with every secret environment value replaced by ``<redacted>``."""
     for value in secret_values():
-        text = text.replace(value, MASK)
+        text = text.replace(value, REDACTED)
     return text
 
 
 def check_payload(payload: Any, path: str = "payload") -> None:
-    """Refuse payloads with secret-looking keys or secret values: they would be stored in the database.
+    """Refuse payloads with secret-named keys or secret values: payloads are stored in the database.
 
     Raises:
         SecretInPayloadError: naming the offending key.

@@ -58,10 +58,13 @@ def check_startable(config: TrainConfig, studio: Optional[Studio] = None) -> Mix
 def submit_training(config: TrainConfig, owner: str = "", *, start: bool = True,
                     studio: Optional[Studio] = None) -> JobRecord:
     """Check the config and queue a ``train`` job with it as the payload."""
+    from studio.access import check_job_quota, require_write
     from studio.jobs.runner import submit
 
     studio = studio or get_studio()
+    require_write("training models")
     check_startable(config, studio)
+    check_job_quota(owner, studio)
     for job in studio.store.list_jobs(["queued", "running"], kind="train"):
         if job.payload.get("name") == config.name:
             raise TrainError(f"Job {job.id} is already training a model named {config.name!r}; choose another name.")

@@ -15,6 +15,8 @@ TAB_MODULES = (
     "studio.ui.data_tab",
     "studio.ui.search_tab",
     "studio.ui.evaluate_tab",
+    "studio.ui.train_tab",
+    "studio.ui.jobs_tab",
     "studio.ui.runs_tab",
 )
 CSS = """

@@ -43,6 +43,9 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = 
 
     app = build_app()
     warm_up_bundled_model()
+    from studio.jobs.runner import start_scheduler
+
+    start_scheduler()  # marks jobs whose worker died as interrupted, re-attaches live ones, starts queued ones
     app.queue(default_concurrency_limit=concurrency_limit(), max_size=max_queue_size())
     app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
