@@ -1,4 +1,4 @@
-"""``clir-studio data …``: import, list, show, split, mix and delete datasets."""
+"""``clir-studio data …``: import, list, show, split, mix (and list mixes), delete datasets."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="list datasets and mixes")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=list_data)
+
+    mixes = actions.add_parser("mixes", help="list saved mixes")
+    mixes.add_argument("--dataset", help="only the mixes of this dataset")
+    mixes.add_argument("--json", action="store_true")
+    mixes.set_defaults(handler=list_mixes)
 
     show = actions.add_parser("show", help="show a dataset's validation report (or a mix)")
     show.add_argument("name")
@@ -145,6 +150,17 @@ def list_data(args: argparse.Namespace) -> int:
     if mixes:
         print()
         print_table(MIX_COLUMNS, [[r[c] for c in MIX_COLUMNS] for r in mixes])
+    return 0
+
+
+def list_mixes(args: argparse.Namespace) -> int:
+    from studio.data.summaries import MIX_COLUMNS, mix_rows
+
+    rows = mix_rows(args.dataset)
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(MIX_COLUMNS, [[r[c] for c in MIX_COLUMNS] for r in rows])
     return 0
 
 

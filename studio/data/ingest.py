@@ -25,7 +25,8 @@ from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.errors import ImportRejected
 from studio.data.importers import RawRow, SourceTable, open_sources
-from studio.data.layouts import Layout, canonical_rows, detect_layout, mapping_fields, ordered
+from studio.data.layouts import Layout, detect_layout, mapping_fields
+from studio.data.rows import canonical_rows, ordered
 from studio.data.registry import ParquetSink, commit_dataset, find_dataset
 from studio.data.splits import parse_ratios, write_split
 from studio.data.validate import ReportBuilder

@@ -64,8 +64,9 @@ def length_summary(lengths: np.ndarray) -> dict[str, Any]:
     upper = max(1.0, float(np.percentile(lengths, 99)))
     counts, edges = np.histogram(np.minimum(lengths, upper), bins=HISTOGRAM_BINS, range=(0.0, upper))
     return {
-        "min": int(lengths.min()), "mean": round(float(lengths.mean()), 1), "median": float(np.median(lengths)),
-        "p95": float(np.percentile(lengths, 95)), "max": int(lengths.max()),
+        "min": int(lengths.min()), "mean": round(float(lengths.mean()), 1),
+        "median": round(float(np.median(lengths)), 1), "p95": round(float(np.percentile(lengths, 95)), 1),
+        "max": int(lengths.max()),
         "histogram": {"edges": [round(float(e), 1) for e in edges], "counts": [int(c) for c in counts],
                       "clipped_at": round(upper, 1)},
     }

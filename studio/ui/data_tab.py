@@ -7,6 +7,7 @@ UI-internal (``api_visibility="private"``).
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 import gradio as gr
@@ -14,12 +15,14 @@ import pandas as pd
 
 from studio.data import mixes, registry, summaries
 from studio.data.ingest import import_dataset, inspect_source, validate_source
+from studio.data.errors import DataError
 from studio.data.importers import FORMATS
 from studio.data.plots import direction_counts, length_histograms
 from studio.data.schema import DIRECTIONS, ID_COLUMN
 from studio.data.splits import split_dataset
 from studio.ui.messages import guarded
 
+ALLOW_SERVER_PATHS_ENV = "STUDIO_ALLOW_SERVER_PATHS"
 SLOTS = 5
 NONE = "(none)"
 PRIVATE = {"api_visibility": "private"}
@@ -28,7 +31,17 @@ PRIVATE = {"api_visibility": "private"}
 # ------------------------------------------------------------------------------------ helpers
 def _sources(files: Optional[list[str]], source: str) -> list[str]:
     paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
-    return paths + ([source.strip()] if source and source.strip() else [])
+    source = (source or "").strip()
+    if source and os.path.exists(os.path.expanduser(source)) and not server_paths_allowed():
+        raise DataError("Reading folders on the server is turned off on a shared Space; upload the files instead "
+                        f"(or set {ALLOW_SERVER_PATHS_ENV}=1).")
+    return paths + ([source] if source else [])
+
+
+def server_paths_allowed() -> bool:
+    """Server paths in the source box are read unless the app runs on a Hugging Face Space."""
+    explicit = os.environ.get(ALLOW_SERVER_PATHS_ENV, "").strip().lower()
+    return explicit in ("1", "true", "yes", "on") if explicit else not os.environ.get("SPACE_ID")
 
 
 def parse_mapping_text(text: str) -> dict[str, Optional[str]]:
@@ -212,8 +225,9 @@ def _report_section(label: str) -> list[Any]:
     with gr.Group():
         text = gr.Markdown()
         plot = gr.Plot(label="Text lengths")
-        table = gr.Dataframe(label="Columns", interactive=False)
-        bad = gr.Dataframe(label="Bad rows (line numbers)", interactive=False, max_height=200)
+        table = gr.Dataframe(label="Columns", headers=summaries.REPORT_COLUMNS, interactive=False)
+        bad = gr.Dataframe(label="Bad rows (line numbers)", headers=["where", "problem"], interactive=False,
+                           max_height=200)
         with gr.Accordion(f"{label} (JSON)", open=False):
             raw = gr.JSON()
     return [text, plot, table, bad, raw]
@@ -247,12 +261,13 @@ def build() -> None:
             with gr.Row():
                 weights = [gr.Slider(0, 1, value=1.0, step=0.05, label=f"{d} weight") for d in DIRECTIONS]
             with gr.Row():
-                budget = gr.Number(label="Budget (pairs)", value=2000, precision=0)
+                budget = gr.Number(label="Budget (pairs)", value=1000, precision=0)
                 mix_seed = gr.Number(label="Seed", value=0, precision=0)
                 preview_button = gr.Button("Preview")
             mix_plot = gr.Plot(label="Pairs per direction")
             mix_text = gr.Markdown()
-            samples = gr.Dataframe(label="Sample pairs", interactive=False, wrap=True, max_height=300)
+            samples = gr.Dataframe(label="Sample pairs", headers=["direction", "query", "passage", "record_id"],
+                                   interactive=False, wrap=True, max_height=300)
             with gr.Row():
                 mix_name = gr.Textbox(label="Mix name", placeholder="e.g. msmarco-all4-2k")
                 save_button = gr.Button("Save mix", variant="primary")

@@ -36,6 +36,8 @@ def test_import_list_show_split_mix_delete(studio, tmp_path: Path, capsys: pytes
 
     code, out, _ = run(capsys, "data", "show", "ms")
     assert code == 0 and "query_ko" in out and "ms-all4" in out
+    code, out, _ = run(capsys, "data", "mixes", "--dataset", "ms", "--json")
+    assert [row["name"] for row in json.loads(out)] == ["ms-all4"]
     code, out, _ = run(capsys, "data", "show", "ms-all4", "--json")
     assert json.loads(out)["ko-en"] == 20
 

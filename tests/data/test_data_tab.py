@@ -91,3 +91,17 @@ def test_bad_upload_is_refused_and_nothing_registered(client: Client, tmp_path: 
         client.predict([handle_file(str(path))], "", "auto", "auto", "", "bad-ui", "", 0, api_name="/import_dataset")
     listing = client.predict(None, api_name="/list_datasets")
     assert "bad-ui" not in {row[0] for row in listing[0]["data"]}
+
+
+def test_server_paths_are_off_on_a_space(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from studio.data.errors import DataError
+    from studio.ui.data_tab import _sources
+
+    path = write_jsonl(tmp_path / "x.jsonl", parallel_records(2))
+    assert _sources(None, str(path)) == [str(path)]
+    monkeypatch.setenv("SPACE_ID", "user/space")
+    with pytest.raises(DataError, match="turned off on a shared Space"):
+        _sources(None, str(path))
+    assert _sources(None, "owner/hub-dataset") == ["owner/hub-dataset"]
+    monkeypatch.setenv("STUDIO_ALLOW_SERVER_PATHS", "1")
+    assert _sources(None, str(path)) == [str(path)]

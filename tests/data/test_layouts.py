@@ -9,7 +9,8 @@ import pytest
 from studio.data.errors import DataError
 from studio.data.importers import open_sources
 from studio.data.ingest import inspect_source
-from studio.data.layouts import canonical_rows, detect_layout
+from studio.data.layouts import detect_layout
+from studio.data.rows import canonical_rows
 from tests.data.helpers import parallel_records, write_jsonl, write_msmarco_pair, write_text_pair
 
 
