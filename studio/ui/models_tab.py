@@ -98,6 +98,8 @@ def build() -> None:
                     new_name = gr.Textbox(label="Register as (optional)", placeholder="keep the archived name")
                     import_button = gr.Button("Import", variant="primary", interactive=not demo_mode())
             import_status = gr.Markdown("Importing is turned off in this read-only demo." if demo_mode() else "")
-        export_button.click(export_archive, inputs=choice, outputs=archive, api_visibility="private")
+        # Archives are large (the bundled model packs to ~0.4 GB): one export or import at a time.
+        export_button.click(export_archive, inputs=choice, outputs=archive, api_visibility="private",
+                            concurrency_limit=1, concurrency_id="model-archives")
         import_button.click(import_archive, inputs=[upload, new_name], outputs=[import_status, table, choice],
-                            api_visibility="private")
+                            api_visibility="private", concurrency_limit=1, concurrency_id="model-archives")
