@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "studio.cli.search_cmd",
     "studio.cli.space_cmd",
     "studio.cli.evaluate_cmd",
+    "studio.cli.study_cmd",
     "studio.cli.train_cmd",
     "studio.cli.jobs_cmd",
 )

@@ -22,6 +22,7 @@ KindFunction = Callable[[dict[str, Any], Any], dict[str, Any]]
 KINDS: dict[str, str] = {
     "train": "studio.train.job:run",
     "evaluate": "studio.evaluate.job:run",
+    "study": "studio.study.runner:run",
     "sweep": "studio.merge.sweep:run",
 }
 
