@@ -94,10 +94,13 @@ def check_study(config: StudyConfig, studio: Optional[Studio] = None) -> None:
 def submit_study(config: StudyConfig, owner: str = "", *, start: bool = True,
                  studio: Optional[Studio] = None) -> JobRecord:
     """Check the config and queue a ``study`` job (the Belebele folder defaults to ``STUDIO_BELEBELE_DIR``)."""
+    from studio.access import check_job_quota, require_write
     from studio.data.benchmarks import BELEBELE_ENV
     from studio.jobs.runner import submit
 
+    require_write("running studies (they train and register models)")
     studio = studio or get_studio()
+    check_job_quota(owner, studio)
     if not config.belebele_dir and os.environ.get(BELEBELE_ENV, "").strip():
         config = config.model_copy(update={"belebele_dir": os.environ[BELEBELE_ENV].strip()})
     check_study(config, studio)
@@ -122,8 +125,10 @@ def get_study_job(job_id: int, studio: Optional[Studio] = None) -> JobRecord:
 
 def retry_study(job_id: int, *, start: bool = True, studio: Optional[Studio] = None) -> JobRecord:
     """Queue a failed, cancelled or interrupted study again; its finished stages are skipped."""
+    from studio.access import require_write
     from studio.jobs.runner import resume
 
+    require_write("retrying studies")
     job = get_study_job(job_id, studio)
     return resume(job.id, start=start, studio=studio)
 

@@ -18,6 +18,7 @@ TAB_MODULES = (
     "studio.ui.train_tab",
     "studio.ui.jobs_tab",
     "studio.ui.runs_tab",
+    "studio.ui.study_tab",
 )
 CSS = """
 .studio-footer {font-size: 0.85em; opacity: 0.8}
