@@ -147,8 +147,10 @@ def save_merged(spec: MergeSpec, name: str, progress: Optional[Progress] = None,
     and ``config = {"merge": {method, params, weights, normalized weights, layerwise, models, base}}``.
     """
     from studio import __version__
+    from studio.access import require_write
     from studio.models import validate_name
 
+    require_write("saving merged models")
     studio = studio or get_studio()
     name = validate_name(name)
     if studio.store.find_model(name) is not None:

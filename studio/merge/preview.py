@@ -99,9 +99,17 @@ def preview(spec: MergeSpec, dataset: str = DEFAULT_DATASET, split: str = DEFAUL
     studio = studio or get_studio()
     outcome = merge_models(spec, progress, studio)
     started = time.perf_counter()
-    merged = quick_evaluate(outcome.model, "merge preview", dataset, split, limit, studio=studio)
+    merged = quick_evaluate(outcome.model, "merge preview", dataset, split, limit, progress=progress, studio=studio)
     parents = [parent_evaluation(ref, dataset, split, limit, studio) for ref in dict.fromkeys(spec.models)]
     request = outcome.request
     weights = request.method.normalise_weights(list(spec.weights)) if request.normalize else list(spec.weights)
     return PreviewResult(spec, weights, merged, parents, outcome.load_seconds, outcome.merge_seconds,
                          time.perf_counter() - started, dataset, split, limit)
+
+
+def merge_options(studio: Optional[Studio] = None) -> dict[str, list[str]]:
+    """Choices for the UI: registered models and datasets (the demo set first)."""
+    studio = studio or get_studio()
+    datasets = [d.name for d in studio.store.list_datasets()]
+    datasets = [DEFAULT_DATASET] + [d for d in datasets if d != DEFAULT_DATASET]
+    return {"models": [m.name for m in studio.store.list_models()], "datasets": datasets}

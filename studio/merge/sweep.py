@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, str], None]
 JOB_KIND = "sweep"
+METRIC = "ndcg@10"
 MAX_STEPS = 101
 
 
@@ -103,6 +104,7 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """The ``sweep`` job kind: ``payload = {"spec", "steps", "axis", "dataset", "split", "limit"}``."""
     def log_point(index: int, point: dict[str, Any]) -> None:
         values = {"alpha": point["alpha"], **{k: v for k, v in point["summary"].items() if v is not None}}
+        values.update({d: m[METRIC] for d, m in point["metrics"].items() if m.get(METRIC) is not None})
         ctx.log_metrics(index, values)
 
     return run_sweep(MergeSpec.from_dict(payload["spec"]), int(payload["steps"]), int(payload.get("axis", 1)),
@@ -112,13 +114,21 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
 
 
 def submit_sweep(spec: MergeSpec, steps: int, axis: int = 1, dataset: str = DEFAULT_DATASET,
-                 split: str = DEFAULT_SPLIT, limit: Optional[int] = DEFAULT_LIMIT,
+                 split: str = DEFAULT_SPLIT, limit: Optional[int] = DEFAULT_LIMIT, owner: str = "",
                  studio: Optional[Studio] = None) -> JobRecord:
-    """Check the request, then queue a ``sweep`` job (it starts when a slot is free)."""
+    """Check the request, then queue a ``sweep`` job (it starts when a slot is free).
+
+    Raises:
+        MergeError, ModelRefError: a bad request (checked before queueing).
+        AccessError: a read-only demo, or ``owner``'s job quota is used up.
+    """
+    from studio.access import check_job_quota, require_write
     from studio.jobs import runner
     from studio.modelref import resolve_model
 
+    require_write("running sweeps (each point's evaluation is stored)")
     studio = studio or get_studio()
+    check_job_quota(owner, studio)
     grid = sweep_weights(steps, len(spec.models), axis, spec.weights or None)
     check_request(spec.with_weights(grid[len(grid) // 2][1]))
     for ref in (*spec.models, *([spec.base] if spec.base else [])):
@@ -126,16 +136,51 @@ def submit_sweep(spec: MergeSpec, steps: int, axis: int = 1, dataset: str = DEFA
     payload = {"spec": spec.to_dict(), "steps": steps, "axis": axis, "dataset": dataset, "split": split,
                "limit": limit}
     title = f"sweep {spec.method}: {' ↔ '.join(spec.models)} ({steps} steps)"
-    return runner.submit(JOB_KIND, payload, title=title, studio=studio)
+    return runner.submit(JOB_KIND, payload, title=title, owner=owner, studio=studio)
+
+
+def _sweep_job(job_id: int, studio: Studio) -> JobRecord:
+    job = studio.store.get_job(int(job_id))
+    if job.kind != JOB_KIND:
+        raise MergeError(f"Job {job_id} is a {job.kind} job, not a sweep.")
+    return job
 
 
 def sweep_result(job_id: int, studio: Optional[Studio] = None) -> dict[str, Any]:
     """The stored result of a finished sweep job (empty while it runs)."""
+    return dict(_sweep_job(job_id, studio or get_studio()).result or {})
+
+
+def partial_result(job: JobRecord, studio: Studio) -> dict[str, Any]:
+    """The points a running sweep has logged so far (scores only), in the shape of a result."""
+    steps: dict[int, dict[str, float]] = {}
+    for metric in studio.store.job_metrics(job.id):
+        steps.setdefault(metric.step, {})[metric.name] = metric.value
+    spec = MergeSpec.from_dict(job.payload["spec"])
+    grid = dict(enumerate(sweep_weights(int(job.payload["steps"]), len(spec.models), int(job.payload.get("axis", 1)),
+                                        spec.weights or None)))
+    points = [{"index": i, "alpha": values.get("alpha", grid[i][0]), "weights": grid[i][1],
+               "summary": {k: values.get(k) for k in ("clir", "mono", "all")},
+               "metrics": {d: {METRIC: values[d]} for d in ("ko-ko", "en-en", "ko-en", "en-ko") if d in values}}
+              for i, values in sorted(steps.items()) if i in grid]
+    front = pareto_front([(p["summary"]["clir"], p["summary"]["mono"]) for p in points])
+    return {**job.payload, "parents": [], "points": points, "pareto": [points[i]["index"] for i in front]}
+
+
+def sweep_status(job_id: int, studio: Optional[Studio] = None) -> dict[str, Any]:
+    """State, progress and the result so far (the stored one once the job has succeeded)."""
     studio = studio or get_studio()
-    job = studio.store.get_job(job_id)
-    if job.kind != JOB_KIND:
-        raise MergeError(f"Job {job_id} is a {job.kind} job, not a sweep.")
-    return dict(job.result or {})
+    job = _sweep_job(job_id, studio)
+    result = dict(job.result or {}) if job.result else partial_result(job, studio)
+    return {"job_id": job.id, "state": job.state, "fraction": job.fraction, "message": job.message,
+            "error": job.error, "title": job.title, "result": result}
+
+
+def list_sweeps(limit: int = 50, studio: Optional[Studio] = None) -> list[tuple[str, int]]:
+    """Recent sweep jobs as (label, id), newest first, for a dropdown."""
+    studio = studio or get_studio()
+    return [(f"#{job.id} · {job.state} · {job.title}", job.id)
+            for job in studio.store.list_jobs(kind=JOB_KIND, limit=limit)]
 
 
 def save_sweep_point(result: dict[str, Any], index: int, name: str, studio: Optional[Studio] = None,

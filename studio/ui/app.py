@@ -17,6 +17,7 @@ TAB_MODULES = (
     "studio.ui.evaluate_tab",
     "studio.ui.train_tab",
     "studio.ui.jobs_tab",
+    "studio.ui.merge_tab",
     "studio.ui.runs_tab",
     "studio.ui.study_tab",
 )
