@@ -201,6 +201,7 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     device = detect_device()
     model = load_base_model(config, device, studio)
     frozen = T.freeze_word_embeddings(model) if config.freeze_embeddings else 0
+    T.freeze_unused_pooler(model)
     prompts = T.model_prompts(model)
     evaluator = T.dev_evaluator(dev, prompts, config.dev_limit) if dev is not None else None
     total = T.estimated_steps(config, len(pairs), world_size)

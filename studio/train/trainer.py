@@ -49,6 +49,19 @@ def freeze_word_embeddings(model: SentenceTransformer) -> int:
     return frozen
 
 
+def freeze_unused_pooler(model: SentenceTransformer) -> int:
+    """Freeze the transformers pooler (sentence-transformers pools token embeddings and never uses it).
+
+    It gets no gradient, which DistributedDataParallel would otherwise report as an error.
+    """
+    frozen = 0
+    for name, parameter in model[0].auto_model.named_parameters():
+        if name.startswith("pooler."):
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    return frozen
+
+
 def logging_steps(config: TrainConfig, total_steps: int) -> int:
     """Log the loss about 200 times per run, at least every 25 steps."""
     return max(1, min(25, total_steps // 200 or 1))
