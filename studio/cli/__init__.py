@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "studio.cli.study_cmd",
     "studio.cli.train_cmd",
     "studio.cli.jobs_cmd",
+    "studio.cli.merge_cmd",
 )
 
 

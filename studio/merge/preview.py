@@ -14,15 +14,12 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from studio.context import Studio, get_studio
 from studio.merge.io import merge_models, model_stamp
-from studio.merge.spec import MergeSpec
+from studio.merge.spec import DEFAULT_DATASET, DEFAULT_LIMIT, DEFAULT_SPLIT, MergeSpec
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Progress = Callable[[int, int, str], None]
-DEFAULT_DATASET = "demo/ko-en-qa"
-DEFAULT_SPLIT = "dev"
-DEFAULT_LIMIT = 32
 _parents_lock = threading.Lock()
 _parents: dict[tuple[Any, ...], QuickEval] = {}
 

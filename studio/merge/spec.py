@@ -7,6 +7,11 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional, Sequence
 
+# The quick-evaluation subset of previews and sweeps: the first DEFAULT_LIMIT queries of the demo dev split.
+DEFAULT_DATASET = "demo/ko-en-qa"
+DEFAULT_SPLIT = "dev"
+DEFAULT_LIMIT = 32
+
 
 @dataclass(frozen=True)
 class MergeSpec:
