@@ -226,7 +226,7 @@ def benchmark_name(dataset: str) -> Optional[str]:
 
 
 def load_evalset(dataset: str | EvalSet, split: str = "test", limit: Optional[int] = None,
-                 benchmark_dir: Optional[str | Path] = None) -> EvalSet:
+                 benchmark_dir: Optional[str | Path] = None, studio: Any = None) -> EvalSet:
     """Resolve ``dataset`` to an :class:`EvalSet` restricted to ``limit`` queries.
 
     ``dataset`` is an EvalSet, ``"benchmark/belebele"`` / ``"benchmark/flores"`` (also plain ``"belebele"`` /
@@ -240,7 +240,7 @@ def load_evalset(dataset: str | EvalSet, split: str = "test", limit: Optional[in
     from studio.data import benchmarks
 
     bench = benchmark_name(dataset)
-    if bench is None and dataset in benchmarks.BENCHMARKS and not _is_registered(dataset):
+    if bench is None and dataset in benchmarks.BENCHMARKS and not _is_registered(dataset, studio):
         bench = dataset
     if bench is not None:
         return benchmarks.load_benchmark(bench, split=split, directory=benchmark_dir).restrict(limit)
@@ -249,12 +249,12 @@ def load_evalset(dataset: str | EvalSet, split: str = "test", limit: Optional[in
         return from_file(path, split).restrict(limit)
     from studio.data import get_dataset, load_records
 
-    record = get_dataset(dataset)
-    return from_records(load_records(dataset, split), name=record.name, split=split,
+    record = get_dataset(dataset, studio=studio)
+    return from_records(load_records(dataset, split, studio=studio), name=record.name, split=split,
                         dataset_id=record.id).restrict(limit)
 
 
-def _is_registered(name: str) -> bool:
-    from studio.context import get_studio
+def _is_registered(name: str, studio: Any = None) -> bool:
+    from studio.data import find_dataset
 
-    return any(record.name == name for record in get_studio().store.list_datasets())
+    return find_dataset(name, studio) is not None

@@ -228,7 +228,7 @@ def evaluate_model(
     studio = studio or get_studio()
     started = time.monotonic()
     is_bm25 = isinstance(model, str) and model.strip().lower() == BM25_NAME
-    evalset = load_evalset(dataset, split, limit, benchmark_dir)
+    evalset = load_evalset(dataset, split, limit, benchmark_dir, studio)
     chosen = _default_directions(evalset, is_bm25) if directions is None else parse_directions(directions)
     evalset.require(chosen)
     config: dict[str, Any] = {"split": evalset.split, "limit": limit, "directions": [d.value for d in chosen],

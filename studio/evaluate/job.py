@@ -54,7 +54,7 @@ def texts_to_encode(model: str, dataset: str, split: str = "test", directions: A
     studio = studio or get_studio()
     if model.strip().lower() == "bm25":
         return 0
-    evalset = load_evalset(dataset, split, limit, benchmark_dir)
+    evalset = load_evalset(dataset, split, limit, benchmark_dir, studio)
     chosen = evalset.directions if directions is None else parse_directions(directions)
     sides = {(evalset.query_prompt, d.query_lang, "q") for d in chosen} | \
             {(evalset.document_prompt, d.doc_lang, "d") for d in chosen}
@@ -150,7 +150,7 @@ def ensure_bm25_baseline(dataset: str, split: str = "test", limit: Optional[int]
     from studio.evaluate.evaluator import evaluate_model
 
     studio = studio or get_studio()
-    evalset = load_evalset(dataset, split, limit, benchmark_dir)
+    evalset = load_evalset(dataset, split, limit, benchmark_dir, studio)
     if not any(not d.is_crosslingual for d in evalset.directions):
         return None
     existing = find_run("bm25", evalset.fingerprint(), studio)
