@@ -28,7 +28,7 @@ from studio.access import require_write
 from studio.context import Studio, get_studio
 from studio.data.counts import largest_remainder
 from studio.data.errors import DataError
-from studio.data.registry import content_hash, get_dataset, records_path, registry_lock
+from studio.data.registry import WRITE_BATCH, content_hash, get_dataset, records_path, registry_lock
 from studio.data.schema import SPLIT_COLUMN, SPLITS, RecordKind, parse_kind, text_columns
 
 if TYPE_CHECKING:
@@ -54,11 +54,8 @@ def parse_ratios(value: str | Sequence[float]) -> tuple[float, float, float]:
     return tuple(n / total for n in numbers)  # type: ignore[return-value]
 
 
-def record_groups(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Group number of every row: rows sharing a non-empty text in any of ``columns`` share a group."""
-    import pandas as pd
-
-    n = len(frame)
+def _union_groups(columns: Sequence[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """Group number of every row from per-column (codes, empty) pairs: equal non-empty codes join rows."""
     parent = np.arange(n)
 
     def find(i: int) -> int:
@@ -68,52 +65,87 @@ def record_groups(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
         return i
 
     positions = np.arange(n)
-    for column in columns:
-        codes, _ = pd.factorize(frame[column].to_numpy())
-        first = np.full(codes.max() + 1 if n else 0, n, dtype=np.int64)
+    for codes, empty in columns:
+        first = np.full(int(codes.max()) + 1 if n else 0, n, dtype=np.int64)
         np.minimum.at(first, codes, positions)
-        empty = (frame[column] == "").to_numpy()
         for i in np.nonzero((first[codes] != positions) & ~empty)[0]:
             a, b = find(int(i)), find(int(first[codes[i]]))
             if a != b:
                 parent[max(a, b)] = min(a, b)
     roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-    return np.unique(roots, return_inverse=True)[1]
+    return np.unique(roots, return_inverse=True)[1].reshape(-1)
 
 
-def assign_splits(frame: pd.DataFrame, kind: str | RecordKind, ratios: Sequence[float], seed: int) -> np.ndarray:
-    """The split name of every row (``train``/``dev``/``test``), deterministic in data, ratios and seed."""
-    ratios = parse_ratios(ratios)
-    n = len(frame)
-    groups = record_groups(frame, text_columns(parse_kind(kind)))
-    sizes = np.bincount(groups, minlength=groups.max() + 1 if n else 0)
+def record_groups(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Group number of every row: rows sharing a non-empty text in any of ``columns`` share a group."""
+    import pandas as pd
+
+    encoded = [(pd.factorize(frame[c].to_numpy())[0], (frame[c] == "").to_numpy()) for c in columns]
+    return _union_groups(encoded, len(frame))
+
+
+def _deal(groups: np.ndarray, ratios: Sequence[float], seed: int) -> np.ndarray:
+    """Split index (0 train, 1 dev, 2 test) of every row: shuffled groups dealt out until each split is full."""
+    n = len(groups)
+    sizes = np.bincount(groups, minlength=int(groups.max()) + 1 if n else 0)
     order = np.random.default_rng(int(seed)).permutation(len(sizes))
-    targets = largest_remainder(n, dict(zip(SPLITS, ratios)))
+    targets = largest_remainder(n, dict(zip(SPLITS, parse_ratios(ratios))))
     bounds = np.cumsum([targets[s] for s in SPLITS])
     starts = np.concatenate([[0], np.cumsum(sizes[order])[:-1]]) if len(order) else np.array([], dtype=np.int64)
     split_of_group = np.empty(len(sizes), dtype=np.int64)
     split_of_group[order] = np.minimum(np.searchsorted(bounds, starts, side="right"), len(SPLITS) - 1)
-    return np.array(SPLITS, dtype=object)[split_of_group[groups]]
+    return split_of_group[groups]
+
+
+def assign_splits(frame: pd.DataFrame, kind: str | RecordKind, ratios: Sequence[float], seed: int) -> np.ndarray:
+    """The split name of every row (``train``/``dev``/``test``), deterministic in data, ratios and seed."""
+    groups = record_groups(frame, text_columns(parse_kind(kind)))
+    return np.array(SPLITS, dtype=object)[_deal(groups, ratios, seed)]
+
+
+def _file_groups(path: Path, kind: str | RecordKind) -> np.ndarray:
+    """Groups of a dataset file, read one column and one batch at a time (texts kept as 64-bit hashes)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path)
+    encoded = []
+    for column in text_columns(parse_kind(kind)):
+        hashes, empty = [], []
+        for batch in handle.iter_batches(batch_size=WRITE_BATCH, columns=[column]):
+            texts = batch.column(0).to_pylist()
+            hashes.append(np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts)))
+            empty.append(np.fromiter((not t for t in texts), dtype=bool, count=len(texts)))
+        codes = pd.factorize(np.concatenate(hashes))[0] if hashes else np.zeros(0, dtype=np.int64)
+        encoded.append((codes, np.concatenate(empty) if empty else np.zeros(0, dtype=bool)))
+    return _union_groups(encoded, handle.metadata.num_rows)
 
 
 def write_split(path: Path, kind: str | RecordKind, ratios: Sequence[float], seed: int) -> dict[str, int]:
-    """Rewrite a dataset Parquet file with a new ``split`` column (atomically); returns records per split."""
+    """Rewrite a dataset Parquet file with a new ``split`` column, batch by batch and atomically; returns
+    records per split."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    frame = table.select(list(text_columns(parse_kind(kind)))).to_pandas()
-    labels = assign_splits(frame, kind, ratios, seed)
-    table = table.set_column(table.schema.get_field_index(SPLIT_COLUMN), SPLIT_COLUMN, pa.array(labels, pa.string()))
+    labels = _deal(_file_groups(path, kind), ratios, seed)
+    names = np.array(SPLITS, dtype=object)
+    handle = pq.ParquetFile(path)
+    schema = handle.schema_arrow
+    position = schema.get_field_index(SPLIT_COLUMN)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table, temporary)
+        with pq.ParquetWriter(temporary, schema) as writer:
+            done = 0
+            for batch in handle.iter_batches(batch_size=WRITE_BATCH):
+                arrays = list(batch.columns)
+                arrays[position] = pa.array(names[labels[done:done + batch.num_rows]], pa.string())
+                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+                done += batch.num_rows
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    values, counts = np.unique(labels, return_counts=True)
-    found = dict(zip(values.tolist(), counts.tolist()))
-    return {s: int(found.get(s, 0)) for s in SPLITS}
+    counts = np.bincount(labels, minlength=len(SPLITS))
+    return {s: int(c) for s, c in zip(SPLITS, counts)}
 
 
 def split_dataset(name: str, ratios: str | Sequence[float] = DEFAULT_RATIOS, seed: int = 0, *,

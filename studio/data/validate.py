@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from array import array
 from typing import Any
 
@@ -27,8 +26,8 @@ import numpy as np
 
 from studio.data.schema import COLUMN_LANGUAGE, RecordKind, parse_kind, text_columns
 
-HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
-LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3), (0xD7B0, 0xD7FF))
+LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F))
 KO_MOSTLY_LATIN = 0.2
 EN_MOSTLY_HANGUL = 0.5
 FLAG_FRACTION = 0.5
@@ -36,25 +35,39 @@ WARN_FRACTION = 0.05
 MAX_LISTED = 200
 MAX_EXAMPLES = 10
 HISTOGRAM_BINS = 30
+SCRIPT_BATCH = 4096
+
+
+def _in_ranges(codes: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
+    mask = np.zeros(codes.shape, dtype=bool)
+    for low, high in ranges:
+        mask |= (codes >= low) & (codes <= high)
+    return mask
+
+
+def script_counts_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(Hangul letters, Latin letters) of each non-empty text, counted for all texts at once."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.concatenate([[0], np.cumsum([len(t) for t in texts])[:-1]])
+    hangul = np.add.reduceat(_in_ranges(codes, HANGUL_RANGES).astype(np.int64), starts)
+    latin = np.add.reduceat(_in_ranges(codes, LATIN_RANGES).astype(np.int64), starts)
+    return hangul, latin
 
 
 def script_counts(text: str) -> tuple[int, int]:
     """(Hangul letters, Latin letters) in ``text``."""
-    return len(HANGUL.findall(text)), len(LATIN.findall(text))
+    if not text:
+        return 0, 0
+    hangul, latin = script_counts_many([text])
+    return int(hangul[0]), int(latin[0])
 
 
 def hangul_share(text: str) -> float:
     """Share of Hangul among the Hangul and Latin letters of ``text`` (0.0 without letters)."""
     hangul, latin = script_counts(text)
     return hangul / (hangul + latin) if hangul + latin else 0.0
-
-
-def in_wrong_script(language: str, hangul: int, latin: int) -> bool:
-    """Whether a text with these letter counts looks like the other language."""
-    if hangul + latin == 0:
-        return False
-    share = hangul / (hangul + latin)
-    return share < KO_MOSTLY_LATIN if language == "ko" else share > EN_MOSTLY_HANGUL
 
 
 def length_summary(lengths: np.ndarray) -> dict[str, Any]:
@@ -86,6 +99,7 @@ class _Column:
         self.empty, self.wrong, self.hangul, self.latin = 0, 0, 0, 0
         self.empty_where: list[str] = []
         self.wrong_where: list[str] = []
+        self._pending: list[tuple[str, str]] = []
 
     def add(self, where: str, text: str) -> None:
         self.lengths.append(len(text))
@@ -95,15 +109,26 @@ class _Column:
                 self.empty_where.append(where)
             return
         self.hashes.append(hash(text))
-        hangul, latin = script_counts(text)
-        self.hangul += hangul
-        self.latin += latin
-        if in_wrong_script(self.language, hangul, latin):
-            self.wrong += 1
-            if len(self.wrong_where) < MAX_EXAMPLES:
-                self.wrong_where.append(where)
+        self._pending.append((where, text))
+        if len(self._pending) >= SCRIPT_BATCH:
+            self._count_scripts()
+
+    def _count_scripts(self) -> None:
+        """Script counts of the pending texts, in one vectorised pass."""
+        hangul, latin = script_counts_many([text for _, text in self._pending])
+        self.hangul += int(hangul.sum())
+        self.latin += int(latin.sum())
+        total = hangul + latin
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total > 0, hangul / np.maximum(total, 1), np.nan)
+        wrong = share < KO_MOSTLY_LATIN if self.language == "ko" else share > EN_MOSTLY_HANGUL
+        self.wrong += int(wrong.sum())
+        for index in np.nonzero(wrong)[0][: MAX_EXAMPLES - len(self.wrong_where)]:
+            self.wrong_where.append(self._pending[index][0])
+        self._pending = []
 
     def language_report(self) -> dict[str, Any]:
+        self._count_scripts()
         n = len(self.hashes)
         fraction = self.wrong / n if n else 0.0
         status = "flagged" if fraction >= FLAG_FRACTION else "warning" if fraction >= WARN_FRACTION else "ok"
