@@ -226,6 +226,7 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     trainer = T.make_trainer(model=model, args=args, train_dataset=Dataset.from_pandas(pairs[["query", "passage"]],
                              preserve_index=False), loss=build_loss(model, config), evaluator=evaluator,
                              callbacks=[callback])
+    cpu_started = time.process_time()
     try:
         output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     except (RuntimeError, ValueError, KeyError, EOFError) as exc:
@@ -239,7 +240,8 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     result.update(global_step=output.global_step, total_steps=trainer.state.max_steps,
                   train_runtime=output.metrics.get("train_runtime"),
                   train_samples_per_second=output.metrics.get("train_samples_per_second"),
-                  train_loss=output.metrics.get("train_loss"))
+                  train_loss=output.metrics.get("train_loss"),
+                  train_cpu_seconds=round(time.process_time() - cpu_started, 2))
     if evaluator is not None and callback.last_eval_step != trainer.state.global_step:
         ctx.progress(trainer.state.global_step, trainer.state.max_steps, "final evaluation on the dev split")
         trainer.evaluate()
