@@ -14,16 +14,18 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
-from studio.errors import StudioError
+from studio.errors import StudioError, user_errors
 from studio.search.corpus import Corpus, load_corpus
 from studio.search.indexes import IndexBuildingError, get_index_manager
 from studio.search.langdetect import detect_language
 from studio.search.retrievers import BM25_NAME
 
+log = logging.getLogger(__name__)
 DEMO_DATASET = "demo/ko-en-qa"
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -147,10 +149,13 @@ def search_column(query: str, model: str, corpus: Corpus, k: int, gold_ids: set[
     return ColumnResult(model, "ok", message, None, round(latency, 2), rows)
 
 
-def _failed(model: str, exc: StudioError) -> ColumnResult:
+def _failed(model: str, exc: Exception) -> ColumnResult:
     if isinstance(exc, IndexBuildingError):
         return ColumnResult(model, "building", str(exc), exc.state.percent / 100)
-    return ColumnResult(model, "error", str(exc))
+    if isinstance(exc, user_errors()):
+        return ColumnResult(model, "error", str(exc))
+    log.exception("search with %r failed", model)
+    return ColumnResult(model, "error", f"Search with {model!r} failed unexpectedly ({type(exc).__name__}: {exc}).")
 
 
 def _prepare(models: list[str], corpus: Corpus) -> None:
@@ -160,7 +165,7 @@ def _prepare(models: list[str], corpus: Corpus) -> None:
         try:
             for part in corpus.parts:
                 manager.prepare(model, part)
-        except StudioError:
+        except Exception:  # noqa: BLE001
             pass  # reported by that column's search
 
 
@@ -187,7 +192,7 @@ def compare(query: str, model_a: str, model_b: Optional[str] = None, dataset: st
         query_text = validate_query(query)
         k = validate_k(k)
         corpus = load_corpus(dataset, doc_lang)
-    except StudioError as exc:
+    except user_errors() as exc:
         columns = tuple(_failed(model, exc) for model in models)
         return Comparison(query_text, detect_language(query_text), dataset, doc_lang, k if isinstance(k, int) else 0,
                           None, columns)
@@ -200,7 +205,7 @@ def compare(query: str, model_a: str, model_b: Optional[str] = None, dataset: st
             if not model:
                 raise QueryError("No model chosen; pick a registered model or BM25.")
             columns.append(search_column(query_text, model, corpus, k, gold_ids, wait, progress))
-        except StudioError as exc:
+        except Exception as exc:  # noqa: BLE001 - one column's failure must not hide the other column
             columns.append(_failed(model, exc))
     shared = fraction = None
     if len(columns) == 2 and all(column.ok for column in columns):
@@ -219,7 +224,7 @@ def prepare_search(models: list[str], dataset: str, doc_lang: str) -> None:
     """Start building the indexes a search would need (ignores unusable choices; the search reports them)."""
     try:
         corpus = load_corpus(dataset, doc_lang)
-    except StudioError:
+    except Exception:  # noqa: BLE001 - the search itself reports unusable choices
         return
     _prepare([m for m in models if m], corpus)
 

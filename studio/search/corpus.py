@@ -167,19 +167,27 @@ def load_corpus(dataset: str, doc_lang: str = "both", studio: Optional[Studio] =
     Raises:
         CorpusError: the document language is unknown or absent from the dataset.
     """
+    from storage import NotFoundError
     from studio.context import get_studio
-    from studio.data import get_dataset, load_records
+    from studio.data import find_dataset, list_datasets, load_records
 
     doc_lang = check_doc_lang(doc_lang)
     studio = studio or get_studio()
-    record = get_dataset(dataset)
+    record = find_dataset((dataset or "").strip(), studio)
+    if record is None:
+        names = ", ".join(r.name for r in list_datasets(studio)) or "none yet; import one in the Data tab"
+        raise CorpusError(f"No dataset named {dataset!r} to search; choose one of: {names}.")
     key = (str(studio.paths.home), record.name, record.id, record.content_hash, record.n_records)
     with _cache_lock:
         full = _cache.get(key)
         if full is not None:
             _cache.move_to_end(key)
     if full is None:
-        full = corpus_from_frame(record.name, load_records(record.name))
+        try:
+            frame = load_records(record.name, studio=studio)
+        except NotFoundError as exc:  # deleted meanwhile
+            raise CorpusError(f"Dataset {dataset!r} was deleted; choose another one.") from exc
+        full = corpus_from_frame(record.name, frame)
         with _cache_lock:
             _cache[key] = full
             while len(_cache) > _CACHE_SIZE:
