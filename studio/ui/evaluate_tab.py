@@ -100,9 +100,10 @@ def run_belebele(model: str, benchmark_dir: str, progress: gr.Progress = gr.Prog
     def report(step: int, total: int, message: str) -> None:
         progress((step, max(total, 1)), desc=f"BM25 baseline: {message}")
 
+    if model == "bm25":
+        return run_evaluation(model, BELEBELE, "test", [d.value for d in MONO_DIRECTIONS], 0, benchmark_dir, progress)
     ensure_bm25_baseline(BELEBELE, "test", None, _benchmark_dir(benchmark_dir), progress=report)
-    directions = [d.value for d in MONO_DIRECTIONS] if model == "bm25" else DIRECTION_CHOICES
-    return run_evaluation(model, BELEBELE, "test", directions, 0, benchmark_dir, progress)
+    return run_evaluation(model, BELEBELE, "test", DIRECTION_CHOICES, 0, benchmark_dir, progress)
 
 
 @guarded
