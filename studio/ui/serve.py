@@ -38,7 +38,9 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = 
     auth = auth_credentials()  # a malformed STUDIO_AUTH fails here, naming no password
     log.info("access settings: %s", describe_access())
     apply_offline_default()
-    get_studio()  # fail early, with one sentence, on an unusable data home or database
+    studio = get_studio()  # fail early, with one sentence, on an unusable data home or database
+    # Uploads and downloads stay inside the data home rather than /tmp/gradio.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(studio.paths.cache / "gradio"))
     from studio.ui.app import CSS, build_app
 
     app = build_app()
