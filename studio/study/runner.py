@@ -209,6 +209,12 @@ class ChildHeartbeat(threading.Thread):
                 pass
 
 
+def _simulated_failure(stage: Stage) -> None:
+    """Raise when ``STUDIO_FAULTS`` names this stage (``study_fail_at=<stage key>``; reliability tests)."""
+    if fault(FAIL_FAULT) == stage.key:
+        raise StudyError(f"Simulated failure at stage {stage.key} (STUDIO_FAULTS); retry the study.")
+
+
 # ------------------------------------------------------------------------------------------- the run
 class StudyRun:
     """Runs the stages of one study job, recording each as it finishes."""
@@ -251,8 +257,8 @@ class StudyRun:
             started = time.monotonic()
             self._record(stage, "running", started_at=utcnow().isoformat(timespec="seconds"))
             try:
-                if fault(FAIL_FAULT) == stage.key:
-                    raise StudyError(f"Simulated failure at stage {stage.key} (STUDIO_FAULTS); retry the study.")
+                if stage.kind != "train":  # a training stage fails inside its child job (see _train)
+                    _simulated_failure(stage)
                 outcome = getattr(self, f"_{stage.kind}")(stage, progress)
             except BaseException as exc:
                 from studio.jobs.worker import describe_error
@@ -315,7 +321,7 @@ class StudyRun:
         sub = StageContext(job_id=child.id, studio=self.studio, job_dir=self.studio.paths.job_dir(child.id),
                            on_progress=progress.callback())
         sub.job_dir.mkdir(parents=True, exist_ok=True)
-        result = self._in_child(child.id, lambda: train_run(config.model_dump(), sub))
+        result = self._in_child(child.id, lambda: _simulated_failure(stage) or train_run(config.model_dump(), sub))
         if not self.config.keep_checkpoints:
             shutil.rmtree(sub.job_dir / "checkpoints", ignore_errors=True)
         gc.collect()
@@ -325,7 +331,7 @@ class StudyRun:
         record = self.store.get_model(name)
         return {"model": name, "job_id": job_id, "model_path": record.path, "fingerprint": self._fingerprint(name),
                 "steps": result.get("global_step"), "train_loss": result.get("train_loss"),
-                "train_seconds": result.get("train_runtime")}
+                "train_seconds": result.get("train_runtime"), "resumed_from_step": result.get("resumed_from_step")}
 
     def _evaluate(self, stage: Stage, progress: StudyProgress) -> dict[str, Any]:
         """Evaluate the base model or a trained model in the four directions."""
@@ -387,6 +393,7 @@ class StudyRun:
     def _child_job(self, kind: str, payload: dict[str, Any], title: str, prior_id: Optional[int]) -> JobRecord:
         """The stage's child job: the previous attempt's row restarted (same checkpoints), else a new one."""
         from storage import NotFoundError
+        from studio.jobs.runner import process_alive
 
         pid = os.getpid()
         if prior_id:
@@ -394,6 +401,11 @@ class StudyRun:
                 previous = self.store.get_job(int(prior_id))
             except NotFoundError:
                 previous = None
+            if previous is not None and previous.state == "running" and not process_alive(previous.pid,
+                                                                                          previous.started_at):
+                self.store.end_running_job(previous.id, "interrupted", error="Its study's worker is gone.",
+                                           pid=previous.pid)  # the scheduler has not reconciled it yet
+                previous = self.store.get_job(previous.id)
             if previous is not None and previous.state in ("queued", "running"):
                 raise StudyError(f"Job {previous.id} ({previous.title}) is {previous.state} on its own; wait for it "
                                  "to end, then retry the study.")
