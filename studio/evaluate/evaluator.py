@@ -46,7 +46,7 @@ from studio import __version__
 from studio.context import Studio, get_studio
 from studio.evaluate.bm25 import BM25_NAME, BM25Index, check_monolingual
 from studio.evaluate.directions import Direction, parse_directions, summarize
-from studio.evaluate.evalset import EvalSet, load_evalset
+from studio.evaluate.evalset import EvalSet, EvalSetError, load_evalset
 from studio.evaluate.metrics import evaluate_run
 
 if TYPE_CHECKING:
@@ -193,15 +193,15 @@ def _default_directions(evalset: EvalSet, is_bm25: bool) -> tuple[Direction, ...
 
 
 def _model_identity(model: str | SentenceTransformer, model_name: Optional[str],
-                    studio: Studio) -> tuple[str, Optional[int], str]:
-    """(display name, registered id, kind) of the evaluated model, without loading it."""
+                    studio: Studio) -> tuple[str, Optional[int]]:
+    """(display name, registered id or None) of the evaluated model, without loading it."""
     if not isinstance(model, str):
-        return model_name or "in-memory model", None, "object"
+        return model_name or "in-memory model", None
     from studio.modelref import resolve_model
 
     record = studio.store.find_model(model.strip())
     name = model_name or (record.name if record else resolve_model(model, studio).name)
-    return name, record.id if record else None, "reference"
+    return name, record.id if record else None
 
 
 def evaluate_model(
@@ -230,6 +230,10 @@ def evaluate_model(
     is_bm25 = isinstance(model, str) and model.strip().lower() == BM25_NAME
     evalset = load_evalset(dataset, split, limit, benchmark_dir, studio)
     chosen = _default_directions(evalset, is_bm25) if directions is None else parse_directions(directions)
+    if not chosen:
+        raise EvalSetError(f"{evalset.name} only has cross-lingual directions "
+                           f"({', '.join(d.value for d in evalset.directions)}), which BM25 cannot match; "
+                           "evaluate a dense model on it.")
     evalset.require(chosen)
     config: dict[str, Any] = {"split": evalset.split, "limit": limit, "directions": [d.value for d in chosen],
                               "evalset_fingerprint": evalset.fingerprint(), "depth": DEPTH,
@@ -242,7 +246,7 @@ def evaluate_model(
     else:
         from studio.evaluate.embeddings import Encoder
 
-        name, model_id, _ = _model_identity(model, model_name, studio)
+        name, model_id = _model_identity(model, model_name, studio)
         encoder = Encoder.for_model(model, studio, batch_size=batch_size)
         rankings = dense_rankings(encoder, evalset, chosen, progress)
         config.update(kind="dense", model_fingerprint=encoder.fingerprint, batch_size=batch_size,

@@ -88,3 +88,13 @@ def test_tiny_model_on_a_jsonl_file_is_cached_across_runs(studio, tiny_model, pa
     assert record.model_id == studio.store.get_model(tiny_model).id
     again = evaluate_model(tiny_model, str(parallel_jsonl), limit=5, studio=studio)
     assert again.config["texts_encoded"] == 0 and again.config["texts_from_cache"] == 20
+
+
+def test_bm25_on_a_bitext_set_says_why_it_cannot_run(studio):
+    import pandas as pd
+
+    from studio.evaluate.evalset import EvalSetError, from_records
+
+    bitext = from_records(pd.DataFrame({"id": ["1"], "ko": ["안녕"], "en": ["hello"]}), "bitext")
+    with pytest.raises(EvalSetError, match="only has cross-lingual directions"):
+        evaluate_model("bm25", bitext, studio=studio)
