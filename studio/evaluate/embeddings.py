@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int, str], None]
 CHUNK_BATCHES = 8  # batches per encode call: progress granularity and cache-write interval
-_memo_lock = threading.Lock()
-_object_fingerprints: dict[int, tuple[object, str]] = {}
 
 
 def text_key(prompt: str, text: str) -> str:
@@ -98,20 +95,19 @@ class EmbeddingCache:
 
 
 def object_fingerprint(model: SentenceTransformer) -> str:
-    """Content hash of an in-memory model: its modules, prompts and parameter values (memoised per object)."""
-    with _memo_lock:
-        cached = _object_fingerprints.get(id(model))
-        if cached is not None and cached[0] is model:
-            return cached[1]
+    """Content hash of an in-memory model: its modules, prompts and parameter values.
+
+    Computed on every call (about a second for a small model), never memoised: a model changed in place
+    (merged, trained) must not reuse the vectors of its former weights.
+    """
+    import torch
+
     digest = hashlib.sha256(repr(model).encode())
     digest.update(repr(sorted((model.prompts or {}).items())).encode())
     for name, tensor in model.state_dict().items():
         digest.update(name.encode())
-        digest.update(tensor.detach().to("cpu").contiguous().numpy().tobytes())
-    fingerprint = "obj-" + digest.hexdigest()[:24]
-    with _memo_lock:
-        _object_fingerprints[id(model)] = (model, fingerprint)
-    return fingerprint
+        digest.update(tensor.detach().to("cpu").contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return "obj-" + digest.hexdigest()[:24]
 
 
 class Encoder:

@@ -98,3 +98,23 @@ def test_bm25_on_a_bitext_set_says_why_it_cannot_run(studio):
     bitext = from_records(pd.DataFrame({"id": ["1"], "ko": ["안녕"], "en": ["hello"]}), "bitext")
     with pytest.raises(EvalSetError, match="only has cross-lingual directions"):
         evaluate_model("bm25", bitext, studio=studio)
+
+
+def test_in_memory_model_fingerprint_follows_its_weights():
+    import torch
+
+    from studio.evaluate.embeddings import object_fingerprint
+
+    class Tiny(torch.nn.Module):
+        prompts: dict = {}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(3, 2).to(torch.bfloat16)
+
+    model = Tiny()
+    before = object_fingerprint(model)
+    assert object_fingerprint(model) == before
+    with torch.no_grad():
+        model.layer.weight[0, 0] += 1  # changed in place, as a merge or a training step would
+    assert object_fingerprint(model) != before
