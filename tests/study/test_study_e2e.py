@@ -45,7 +45,7 @@ def study_run(tmp_path_factory, tiny_model_dir):
     studio.store.add_model(TINY_MODEL_NAME, "imported", str(target))
     config = StudyConfig.for_setting("quick", dataset=DEMO, base_model=TINY_MODEL_NAME, budget=16, batch_size=8,
                                      max_seq_length=32, learning_rate=1e-3, eval_limit=16, eval_max_seq_length=48,
-                                     sweep_steps=3)
+                                     sweep_steps=3, save_steps=1)
     try:
         job = submit_study(config)
         paused = wait_until(lambda: next((c for c in studio.store.child_jobs(job.id) if "paused" in c.message), None),
