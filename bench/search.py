@@ -9,8 +9,10 @@ Measures, per corpus, p50/p95/mean over distinct held-out queries (Korean and En
 * ``baseline-1t``: the same on one torch thread (what Studio's path uses), to separate threading from search.
 
 The two paths run alternately on the same queries, in the same process, after a warm-up.
-Corpora: the demo dataset (``demo/ko-en-qa``, both languages) and a 10,000-passage corpus: MS MARCO dev
-(5,000 records × ko + en passages) from ../shared/data when present, else synthesised by pairing demo passages.
+Corpora: the demo dataset (``demo/ko-en-qa``, both languages) and a 10,000-passage corpus (5,000 × ko + en):
+KorSTS/STS-B sentence translations from ../shared/data when present (``--big-source msmarco`` for MS MARCO
+passages, which take far longer to index on a small CPU), else synthesised by pairing demo passages.
+Queries are held out from the corpus (Korean and English alternating); the query cache is cleared per query.
 
 Usage:
     .venv/bin/python bench/search.py [--model bundled/multilingual-e5-small] [--queries 200] [--json out.json]
@@ -32,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SHARED_MSMARCO = ROOT.parent / "shared" / "data" / "msmarco_ko_en"
+SHARED = ROOT.parent / "shared" / "data"
+SHARED_MSMARCO = SHARED / "msmarco_ko_en"
+SHARED_KORSTS = SHARED / "korsts_stsb_ko_en"
 DEMO_FILE = ROOT / "assets" / "demo" / "ko-en-qa.jsonl"
 TARGETS_MS = {"demo": 50.0, "10k": 100.0}
 
@@ -61,6 +65,38 @@ def msmarco_frame(n_records: int):
         for e, k in zip(eng, kor)
     ]
     return pd.DataFrame(rows[:n_records])
+
+
+def korsts_pairs() -> list[tuple[str, str]]:
+    """KorSTS/STS-B sentence translations (ko, en), joined on (genre, filename, year, id), duplicates dropped."""
+    pairs, seen = [], set()
+    for split in ("train", "dev", "test"):
+        english = {}
+        for line in (SHARED_KORSTS / "stsbenchmark" / f"sts-{split}.csv").read_text(encoding="utf-8").splitlines():
+            cols = line.split("\t")
+            if len(cols) >= 7:
+                english[tuple(cols[:4])] = (cols[5], cols[6])
+        lines = (SHARED_KORSTS / "KorSTS" / f"sts-{split}.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        for line in lines:
+            cols = line.split("\t")
+            if len(cols) < 7 or tuple(cols[:4]) not in english:
+                continue
+            for ko, en in zip(cols[5:7], english[tuple(cols[:4])]):
+                ko, en = ko.strip(), en.strip()
+                if ko and en and ko not in seen and en not in seen:
+                    seen.update((ko, en))
+                    pairs.append((ko, en))
+    return pairs
+
+
+def korsts_frames(n_records: int, n_queries: int):
+    """A corpus of ``n_records`` sentence pairs (ko and en documents) and held-out sentence queries."""
+    import pandas as pd
+
+    pairs = korsts_pairs()
+    rows = [{"id": f"korsts-{i}", "query_ko": ko, "query_en": en, "passage_ko": ko, "passage_en": en}
+            for i, (ko, en) in enumerate(pairs)]
+    return pd.DataFrame(rows[:n_records]), pd.DataFrame(rows[n_records:n_records + n_queries])
 
 
 def synthetic_frame(demo, n_records: int):
@@ -161,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--big", type=int, default=10_000, help="passages in the large corpus (half ko, half en)")
+    parser.add_argument("--big-source", choices=["auto", "korsts", "msmarco", "synthetic"], default="auto",
+                        help="large corpus: KorSTS sentences (default when ../shared/data has them; short texts "
+                             "index fastest), MS MARCO passages, or demo passages paired")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -170,7 +209,14 @@ def main(argv: list[str] | None = None) -> int:
 
     demo, demo_source = demo_frame()
     n_records = args.big // 2
-    if SHARED_MSMARCO.is_dir():
+    source = args.big_source
+    if source == "auto":
+        source = "korsts" if SHARED_KORSTS.is_dir() else "msmarco" if SHARED_MSMARCO.is_dir() else "synthetic"
+    if source == "korsts":
+        big, held_out = korsts_frames(n_records, args.queries)
+        big_source = f"KorSTS + STS-B sentence translations from {SHARED_KORSTS} ({n_records} pairs: ko + en)"
+        big_queries = held_out_queries(held_out, args.queries)
+    elif source == "msmarco":
         big, big_source = msmarco_frame(n_records), f"MS MARCO dev ko+en from {SHARED_MSMARCO} ({n_records} records)"
         big_queries = held_out_queries(msmarco_frame(n_records + args.queries).iloc[n_records:], args.queries)
     else:
@@ -182,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     demo_corpus = corpus_from_frame("demo/ko-en-qa", demo)
     results["runs"].append(bench_corpus("demo", demo_corpus, args.model, held_out_queries(demo, args.queries), args.k))
-    big_corpus = corpus_from_frame(f"bench/{'msmarco' if SHARED_MSMARCO.is_dir() else 'synthetic'}-{args.big}", big)
+    big_corpus = corpus_from_frame(f"bench/{source}-{args.big}", big)
     results["runs"].append(bench_corpus("10k", big_corpus, args.model, big_queries, args.k))
     results["load_avg_after"] = os.getloadavg()
 

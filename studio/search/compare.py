@@ -124,9 +124,11 @@ def _parts_for(model: str, corpus: Corpus, query_lang: str) -> list:
         return list(corpus.parts)
     parts = [part for part in corpus.parts if part.lang == query_lang]
     if not parts:
-        from studio.evaluate.bm25 import check_monolingual
-
-        check_monolingual(query_lang, corpus.doc_lang)
+        names = {"ko": "Korean", "en": "English"}
+        raise QueryError(
+            f"BM25 matches words, so a {names[query_lang]} query finds nothing among {names[corpus.doc_lang]} "
+            f"documents; choose document language {query_lang} or both, or a dense model for cross-lingual search."
+        )
     return parts
 
 
