@@ -131,7 +131,7 @@ def ensure_mix(studio, budget: int) -> tuple[str, Path]:
             import_dataset([MSMARCO / "msmarco_kor.json", MSMARCO / "msmarco_eng.json"], dataset, ratios="0.8,0.1,0.1",
                            seed=0, source=str(MSMARCO), licence="research only (MS MARCO)", studio=studio)
     else:
-        dataset = "demo/ko-en-qa"
+        dataset, budget = "demo/ko-en-qa", min(budget, 400)  # 256 train records x 4 directions
     name = f"bench-{dataset.replace('/', '-')}-all4-{budget}"
     mix = find_mix(name, studio) or save_mix(name, dataset, "train", preset="all-four", budget=budget, seed=0,
                                              studio=studio)

@@ -273,7 +273,11 @@ def reconcile(studio: Optional[Studio] = None, suspects: Optional[dict[int, floa
     store = studio.store
     stale_after = stale_after if stale_after is not None else _env_number(STALE_ENV, 180)
     now, marked = utcnow(), []
+    with _children_lock:
+        ours = set(_children)  # workers this process started are closed by reap_children, with their exit code
     for job in store.list_jobs(["running"]):
+        if job.id in ours:
+            continue
         age = (now - job.heartbeat_at).total_seconds() if job.heartbeat_at else float("inf")
         if not process_alive(job.pid, job.started_at):
             if age < 5 and job.pid is None:
