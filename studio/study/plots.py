@@ -26,17 +26,26 @@ def _pareto(pairs: Sequence[tuple[float, float]]) -> list[int]:
     return pareto_front(pairs)
 
 
+def _padded(values: Sequence[Any]) -> list[float]:
+    """An axis range around ``values`` (each axis zooms on its own data; the diagonal is only a guide)."""
+    known = [v for v in values if v is not None] or [0.0, 1.0]
+    span = max(max(known) - min(known), 0.02)
+    return [max(0.0, min(known) - 0.15 * span), min(1.0, max(known) + 0.15 * span)]
+
+
 def tradeoff_figure(points: Sequence[Mapping[str, Any]], sweep: Sequence[Mapping[str, Any]],
                     title: str = "") -> go.Figure:
     """Monolingual mean (x) against CLIR mean (y): one marker per model, the merge sweep as a line."""
     figure = clir_vs_mono(points, metric=METRIC)
     figure.data[1].customdata = [_run(p) for p in points if p.get("mono") is not None and p.get("clir") is not None]
     figure.data[1].hovertemplate = "%{text}<br>mono %{x:.4f}<br>CLIR %{y:.4f}<br>%{customdata}<extra></extra>"
+    figure.data[1].marker.color = "#1c7ed6"
     line = [p for p in sweep if p.get("mono") is not None and p.get("clir") is not None]
     if line:
         figure.add_trace(go.Scatter(
             x=[p["mono"] for p in line], y=[p["clir"] for p in line], mode="lines+markers+text",
-            text=[f"α={p['alpha']:.2f}" for p in line], textposition="bottom right", name="merge sweep (α = cross share)",
+            text=[f"α={p['alpha']:.2f}" for p in line], textposition="bottom right", textfont={"size": 10},
+            name="merge sweep (α = cross share)",
             customdata=[_run(p) for p in line], line={"color": "#e8590c"}, marker={"size": 8, "symbol": "diamond"},
             hovertemplate="%{text}<br>mono %{x:.4f}<br>CLIR %{y:.4f}<br>%{customdata}<extra></extra>"))
         front = [line[i] for i in _pareto([(p["clir"], p["mono"]) for p in line])]
@@ -44,11 +53,8 @@ def tradeoff_figure(points: Sequence[Mapping[str, Any]], sweep: Sequence[Mapping
             x=[p["mono"] for p in front], y=[p["clir"] for p in front], mode="markers", name="Pareto front of the sweep",
             marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"color": "#e8590c", "width": 2}},
             hoverinfo="skip"))
-    values = [v for p in [*points, *line] for v in (p.get("mono"), p.get("clir")) if v is not None]
-    if values:
-        low, high = max(0.0, min(values) - 0.03), min(1.0, max(values) + 0.03)
-        figure.update_xaxes(range=[low, high])
-        figure.update_yaxes(range=[low, high])
+    figure.update_xaxes(range=_padded([p.get("mono") for p in [*points, *line]]))
+    figure.update_yaxes(range=_padded([p.get("clir") for p in [*points, *line]]))
     figure.update_layout(title=title or "CLIR vs monolingual retrieval, with the merge sweep", height=480)
     return figure
 

@@ -22,8 +22,8 @@ import pandas as pd
 from studio.ui.messages import guarded
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-STAGE_COLUMNS = ["#", "stage", "state", "detail", "seconds"]
-STATE_MARKS = {"done": "✅ done", "running": "⏳ running", "failed": "⚠ failed", "pending": "· pending"}
+STAGE_COLUMNS = ["#", "stage", "state", "detail", "time"]
+STATE_MARKS = {"done": "done", "running": "running…", "failed": "FAILED", "pending": "pending"}
 LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 
@@ -73,7 +73,10 @@ def progress_html(status: Any) -> str:
 def stages_frame(status: Any) -> pd.DataFrame:
     if status is None:
         return pd.DataFrame(columns=STAGE_COLUMNS)
-    return pd.DataFrame([[i, s.label, STATE_MARKS.get(s.state, s.state), s.detail, s.seconds]
+    from studio.study.status import format_seconds
+
+    return pd.DataFrame([[i, s.label, STATE_MARKS.get(s.state, s.state), s.detail,
+                          "" if s.seconds is None else format_seconds(s.seconds)]
                          for i, s in enumerate(status.stages, start=1)], columns=STAGE_COLUMNS)
 
 
@@ -188,7 +191,7 @@ def build() -> None:
                                   label="Dataset (parallel, split)")
             base = gr.Dropdown(models, value=_default(models, BUNDLED_MODEL_NAME), label="Base model")
             setting = gr.Radio(["quick", "full"], value="quick", label="Setting")
-            refresh = gr.Button("↻", size="sm", scale=0)
+            refresh = gr.Button("↻", size="sm", scale=0, min_width=48)
         with gr.Row():
             budget = gr.Number(SETTING_DEFAULTS["quick"]["budget"], precision=0, minimum=4,
                                label="Budget (training pairs per composition)")
