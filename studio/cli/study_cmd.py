@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--dataset", required=True, help="registered parallel dataset, split into train/dev/test")
     run.add_argument("--base", required=True, help="registered model every composition starts from")
     run.add_argument("--budget", type=int, help="training pairs per composition, the same for all four "
-                                               "(default: quick 1000, full 8000)")
+                                               "(default: quick 1000, full 4000)")
     run.add_argument("--seed", type=int, default=0, help="seed of the mixes and training (default: %(default)s)")
     run.add_argument("--setting", choices=["full", "quick"], default="quick",
                      help="quick: ~30 min on a 2-core CPU with the bundled model; full: GPU-sized (default: %(default)s)")

@@ -42,7 +42,7 @@ SETTING_DEFAULTS: dict[str, dict[str, Any]] = {
     "quick": {"budget": 1000, "batch_size": 32, "max_seq_length": 128, "freeze_embeddings": True,
               "learning_rate": 5e-5, "epochs": 1.0, "dev_limit": 0, "eval_limit": 400, "eval_max_seq_length": 256,
               "sweep_steps": 5, "sweep_on_belebele": False},
-    "full": {"budget": 8000, "batch_size": 64, "max_seq_length": 256, "freeze_embeddings": False,
+    "full": {"budget": 4000, "batch_size": 64, "max_seq_length": 256, "freeze_embeddings": False,
              "learning_rate": 2e-5, "epochs": 1.0, "dev_limit": 500, "eval_limit": 0, "eval_max_seq_length": 512,
              "sweep_steps": 11, "sweep_on_belebele": True},
 }

@@ -83,12 +83,30 @@ def check_study(config: StudyConfig, studio: Optional[Studio] = None) -> None:
     if config.belebele_dir and not Path(config.belebele_dir).expanduser().is_dir():
         raise StudyError(f"The Belebele folder {config.belebele_dir} does not exist; give the folder holding the "
                          "Belebele Korean and English files, or leave it empty.")
-    for composition in COMPOSITIONS:  # a dry run of each mix: the budget must fit the train split
+    largest = largest_budget(record.name, studio)
+    if config.budget > largest:
+        raise StudyError(f"A budget of {config.budget:,} pairs is more than {record.name!r} can give every composition "
+                         f"(a record gives one pair per direction, and mono-ko needs all {config.budget:,} from "
+                         f"ko-ko); use a budget of at most {largest:,}.")
+    for composition in COMPOSITIONS:  # a dry run of each mix
         compose_mix(record.name, "train", preset=composition, budget=config.budget, seed=config.seed, studio=studio)
     if config.name:
         taken = [model_name(config.name, c) for c in COMPOSITIONS if studio.store.find_model(model_name(config.name, c))]
         if taken:
             raise StudyError(f"The study name {config.name!r} is taken (model {taken[0]!r} exists); choose another name.")
+
+
+def largest_budget(dataset: str, studio: Optional[Studio] = None) -> int:
+    """The largest budget every composition can draw from the dataset's train split."""
+    from studio.data.mixes import max_budget, resolve_weights, usable_rows
+    from studio.data.registry import get_dataset, load_records
+    from studio.data.schema import DIRECTIONS
+
+    studio = studio or get_studio()
+    record = get_dataset(dataset, studio)
+    frame = load_records(record.name, "train", studio)
+    available = {d: int(len(usable_rows(frame, record.kind, d))) for d in DIRECTIONS}
+    return min(max_budget(resolve_weights(c), available) for c in COMPOSITIONS)
 
 
 def submit_study(config: StudyConfig, owner: str = "", *, start: bool = True,

@@ -64,5 +64,5 @@ def test_checks_before_queueing(studio):
         check_study(StudyConfig.for_setting("quick", dataset="nope", base_model=tiny_model), studio)
     with pytest.raises(StudyError, match="Unknown base model 'ghost'"):
         check_study(StudyConfig.for_setting("quick", dataset=DEMO, base_model="ghost", budget=8), studio)
-    with pytest.raises(Exception, match="lower the budget to at most 256"):  # mono-ko: one pair per train record
+    with pytest.raises(StudyError, match="use a budget of at most 256"):  # mono-ko: one pair per train record
         check_study(StudyConfig.for_setting("quick", dataset=DEMO, base_model=tiny_model, budget=300), studio)
