@@ -34,6 +34,7 @@ Progress = Callable[[int, int, str], None]
 MERGED_DIR = "merged"
 _last_lock = threading.Lock()
 _last: dict[str, MergeOutcome] = {}
+_compatible: set[tuple[tuple[str, float], ...]] = set()  # parent sets already checked (by files), for sliders
 
 
 @dataclass
@@ -67,15 +68,23 @@ def load_parents(request: CheckedRequest, studio: Studio) -> tuple[list[Sentence
     models = [load_model(ref, studio) for ref in spec.models]
     base = load_model(spec.base, studio) if spec.base else None
     named = list(zip(spec.models, models)) + ([(spec.base, base)] if base is not None else [])
-    check_compatible(named)
+    key = tuple(sorted({model_stamp(ref, studio) for ref, _ in named}))
+    if key not in _compatible:  # comparing two 250k-token vocabularies takes a while; once per parent set
+        check_compatible(named)
+        _compatible.add(key)
     return models, base
 
 
 def build_model(first: SentenceTransformer, merged: dict[str, Any], aliases: dict[str, str]) -> SentenceTransformer:
-    """A copy of ``first`` whose tensors are ``merged`` (tied weights stay tied); weights are not copied twice."""
+    """A copy of ``first`` whose tensors are ``merged`` (tied weights stay tied); weights are not copied twice.
+
+    The tokenizer object is shared with ``first`` rather than deep-copied (a 250k-token vocabulary takes ~1 s
+    of CPU to copy); it is only read. Everything else (modules, pooling, prompts, configs) is copied.
+    """
     import torch
 
-    memo: dict[int, Any] = {}
+    tokenizer = getattr(first, "tokenizer", None)
+    memo: dict[int, Any] = {id(tokenizer): tokenizer} if tokenizer is not None else {}
     for key, tensor in first.state_dict(keep_vars=True).items():
         if id(tensor) in memo:
             continue

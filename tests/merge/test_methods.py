@@ -120,3 +120,19 @@ def test_dare_ties_is_dare_then_sign_election():
     keep1, keep2 = p1.sign() == sign, p2.sign() == sign
     expected = (p1 * keep1 + p2 * keep2) / torch.clamp(keep1.float() + keep2.float(), min=1)
     assert torch.allclose(out, expected)
+
+
+def test_fused_sums_equal_peft_task_arithmetic():
+    from peft.utils.merge_utils import task_arithmetic
+
+    from studio.merge.methods.linear import weighted_sum
+
+    generator = torch.Generator().manual_seed(0)
+    tensors = [torch.randn(7, 5, generator=generator) for _ in range(3)]
+    base = torch.randn(7, 5, generator=generator)
+    weights = [0.5, -0.25, 1.5]
+    assert torch.allclose(weighted_sum(tensors, weights), task_arithmetic(tensors, torch.tensor(weights)), atol=1e-6)
+    expected = base + 0.7 * task_arithmetic([t - base for t in tensors], torch.tensor(weights))
+    out = run("task_arithmetic", [t.tolist() for t in tensors], weights, base.tolist(), scale=0.7, normalize=False)
+    assert torch.allclose(out, expected, atol=1e-5)
+

@@ -3,8 +3,9 @@
 Each parent becomes a task vector ``τ_i = θ_i - θ_base``; the vectors are optionally sparsified
 (by magnitude for TIES, at random with rescaling for DARE), optionally reduced by sign election and a
 disjoint mean (TIES), weighted and added back: ``θ = θ_base + scale · merge(τ)``. The maths is
-``peft.utils.merge_utils`` (``task_arithmetic``, ``ties``, ``dare_linear``, ``dare_ties``), tensor by tensor,
-as mergekit expresses the family as sparsification × consensus in one class.
+``peft.utils.merge_utils`` (``ties``, ``dare_linear``, ``dare_ties``), tensor by tensor, as mergekit expresses
+the family as sparsification × consensus in one class; plain task arithmetic is the same linear combination
+as peft's ``task_arithmetic``, rewritten as one weighted sum over base and parents (tests compare the two).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from studio.merge.base import NORMALIZE, MergeMethod, ParamSpec, TensorInputs
+from studio.merge.methods.linear import weighted_sum
 
 if TYPE_CHECKING:
     import torch
@@ -85,6 +87,11 @@ class TaskVectorMerge(MergeMethod):
 
     def merge_tensor(self, inputs: TensorInputs, params: dict[str, Any]) -> torch.Tensor:
         assert inputs.base is not None, "task-vector methods need the base tensor"
+        if not self.sparsify and not self.consensus:
+            # base + λ Σ w_i (θ_i - base) = (1 - λ Σ w_i) base + Σ λ w_i θ_i: one pass, no task-vector buffers.
+            scale = params["scale"]
+            return weighted_sum([inputs.base, *inputs.tensors],
+                                [1.0 - scale * sum(inputs.weights), *(scale * w for w in inputs.weights)])
         import torch
 
         vectors = [tensor - inputs.base for tensor in inputs.tensors]
