@@ -260,6 +260,8 @@ class StudyRun:
 
     def _record(self, stage: Stage, state: str, **fields: Any) -> None:
         entry = dict(self.result["stages"].get(stage.key) or {})
+        if state != "failed":
+            entry.pop("error", None)  # a previous attempt's
         entry.update(fields, state=state, attempt=self.attempt)
         self.result["stages"][stage.key] = entry
         self._save()
@@ -281,7 +283,8 @@ class StudyRun:
             except BaseException as exc:
                 from studio.jobs.worker import describe_error
 
-                self._record(stage, "failed", error=describe_error(exc))
+                error = describe_error(exc) if isinstance(exc, Exception) else "stopped before it finished"
+                self._record(stage, "failed", error=error)
                 raise
             self._record(stage, "done", **outcome, seconds=round(time.monotonic() - started, 1),
                          finished_at=utcnow().isoformat(timespec="seconds"))

@@ -60,10 +60,13 @@ def test_report_from_stored_evaluations_states_what_the_numbers_say(studio):
     from studio.study.preset import StudyConfig, plan_stages
     from studio.study.report import write_report
 
-    config = StudyConfig.for_setting("quick", dataset="demo/ko-en-qa", base_model="base-m", budget=40, sweep_steps=3)
+    config = StudyConfig.for_setting("quick", dataset="demo/ko-en-qa", base_model="base-m", budget=40, sweep_steps=3,
+                                     belebele_dir="/belebele")
     numbers = {"evaluate:base": (0.60, 0.90), "evaluate:mono-ko": (0.58, 0.93), "evaluate:mono-en": (0.59, 0.92),
                "evaluate:cross-only": (0.75, 0.84), "evaluate:all-four": (0.70, 0.89),
-               "sweep:0": (0.59, 0.92), "sweep:0.5": (0.71, 0.90)}
+               "sweep:0": (0.59, 0.92), "sweep:0.5": (0.71, 0.90),
+               "belebele:base": (0.72, 0.92), "belebele:mono-ko": (0.70, 0.93), "belebele:mono-en": (0.71, 0.93),
+               "belebele:cross-only": (0.80, 0.91), "belebele:all-four": (0.78, 0.92)}
     stages = {}
     for key, (clir, mono) in numbers.items():
         metrics = _metrics(clir, mono)
@@ -85,5 +88,9 @@ def test_report_from_stored_evaluations_states_what_the_numbers_say(studio):
     assert deltas[4:7] == ["+0.1500", "-0.0600", "+0.0450"]  # CLIR, mono, all against the base model
     assert f"[#{stages['sweep:0.5']['evaluation_id']}](../../runs/sweep-0.5/)" in markdown
     html = (studio.paths.home / paths["html"]).read_text(encoding="utf-8")
+    belebele = markdown.split("## Results on Belebele ko/en (test)")[1]
+    assert "Best for cross-lingual retrieval: **cross-only** (CLIR mean nDCG@10 0.800, +0.080" in belebele
+    assert re.search(r"^\| all-four \| 0\.9300 \| 0\.9100 \| 0\.7600 \| 0\.8000 \| 0\.7800 \| 0\.9200 ", belebele, re.M)
+    assert "paper's qualitative finding" not in belebele  # no sweep on Belebele in the quick setting: no verdict
     assert "<strong>cross-only</strong>" in html and "Plotly.newPlot" in html
     assert "<script src=" not in html and html.count("plotly.js v") <= 2  # plotly.js inlined once: works offline
