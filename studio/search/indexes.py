@@ -1,8 +1,9 @@
 """Search indexes per (model, corpus, language): built once in the background, cached on disk, shared.
 
-An index is keyed by the model's fingerprint (its files' sizes and times), the corpus part's content hash and
+An index is keyed by the model's fingerprint (a hash of its files' contents), the corpus part's content hash and
 its language, so retraining a model or editing a dataset gives a new key and a rebuild; an unchanged pair is
-loaded from ``cache/indexes/`` in milliseconds. A build runs in a daemon thread; a thread lock per key keeps
+loaded from ``cache/indexes/<model>--<dataset>--<lang>--<hashes>/`` in milliseconds (lock files, shared
+progress and staging folders live in ``cache/indexes/.work/``). A build runs in a daemon thread; a thread lock per key keeps
 one build per process and a file lock per key keeps one build across processes (a second process waits
 for the first one's files). While it runs, :meth:`IndexManager.state` reports its progress, and
 :meth:`IndexManager.get` raises :class:`IndexBuildingError` (after an optional wait) instead of blocking.
@@ -121,6 +122,7 @@ class IndexManager:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
         self.root = studio.paths.cache / "indexes"
+        self.work = self.root / ".work"  # lock files, shared progress, staging folders
         self._lock = threading.Lock()
         self._loaded: OrderedDict[IndexKey, Retriever] = OrderedDict()
         self._states: dict[IndexKey, BuildState] = {}
@@ -210,7 +212,7 @@ class IndexManager:
     def _state(self, key: IndexKey) -> BuildState:
         state = self._states.get(key) or BuildState(key.model, key.lang, "building")
         if state.status == "building" and state.total == 0:  # maybe another process holds the build
-            shared = _read_progress(self.root / f"{key.folder_name}.progress.json")
+            shared = _read_progress(self.work / f"{key.folder_name}.progress.json")
             if shared:
                 state = replace(state, done=shared[0], total=shared[1])
         return state
@@ -255,8 +257,8 @@ class IndexManager:
                 key_now = self.key(key.model, part)
             else:
                 key_now = key
-            self.root.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(self.root / f"{key_now.folder_name}.lock")):
+            self.work.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(self.work / f"{key_now.folder_name}.lock")):
                 retriever = self._load_from_disk(key_now, part) or self._build_locked(key, key_now, part)
             self._remember(key, retriever)
             self._remember(key_now, retriever)
@@ -267,7 +269,7 @@ class IndexManager:
 
     def _build_locked(self, key: IndexKey, key_now: IndexKey, part: CorpusPart) -> Retriever:
         folder = self.root / key_now.folder_name
-        progress_file = self.root / f"{key_now.folder_name}.progress.json"
+        progress_file = self.work / f"{key_now.folder_name}.progress.json"
         total = len(part.docs)
 
         def report(done: int, message: str) -> None:
@@ -294,16 +296,18 @@ class IndexManager:
                                      lambda done: report(done, "encoding passages"))
             index = VectorIndex.from_vectors(vectors, ids)
             retriever = DenseRetriever(key.model, key_now.fingerprint, model, model_lock(model), index, part)
-        staging = self.root / f"{key_now.folder_name}.tmp-{os.getpid()}-{threading.get_ident()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        index.save(staging)
-        _write_json(staging / "meta.json", {
-            "format": FORMAT_VERSION, "model": key.model, "fingerprint": key_now.fingerprint,
-            "dataset": part.dataset, "lang": part.lang, "corpus_hash": part.content_hash, "n_docs": total,
-        })
-        shutil.rmtree(folder, ignore_errors=True)  # an unreadable leftover under our lock
-        os.replace(staging, folder)
-        progress_file.unlink(missing_ok=True)
+        staging = self.work / f"{key_now.folder_name}.tmp-{os.getpid()}-{threading.get_ident()}"
+        try:
+            index.save(staging)
+            _write_json(staging / "meta.json", {
+                "format": FORMAT_VERSION, "model": key.model, "fingerprint": key_now.fingerprint,
+                "dataset": part.dataset, "lang": part.lang, "corpus_hash": part.content_hash, "n_docs": total,
+            })
+            shutil.rmtree(folder, ignore_errors=True)  # an unreadable leftover, replaced under our lock
+            os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            progress_file.unlink(missing_ok=True)
         return retriever.warm_up()
 
 
