@@ -16,7 +16,8 @@ machine look at the load average printed with the numbers.
 
 Usage:
     .venv/bin/python bench/train.py [--model bundled/multilingual-e5-small] [--steps 10] [--batch-size 16]
-                                    [--max-seq-length 128] [--freeze both|on|off] [--home DIR] [--json OUT]
+                                    [--max-seq-length 128] [--freeze both|on|off] [--repeats 1] [--home DIR]
+                                    [--json OUT]
 
 The data home (default /tmp/clir-bench-home) is kept between runs so the bundled model converts and the
 data imports once. Data: MS MARCO ko/en from ../shared/data when present (an all-four-directions mix),
@@ -30,6 +31,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,6 +150,7 @@ def main() -> None:
     parser.add_argument("--max-seq-length", type=int, default=128)
     parser.add_argument("--freeze", choices=["both", "on", "off"], default="both")
     parser.add_argument("--home", default="/tmp/clir-bench-home", help="data home kept between runs")
+    parser.add_argument("--repeats", type=int, default=1, help="pairs of runs per setting, order alternating")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     if args.plain:
@@ -178,11 +181,13 @@ def main() -> None:
             batch_size=args.batch_size, max_seq_length=args.max_seq_length, freeze_embeddings=freeze,
             save_steps=args.steps, save_total_limit=1, eval_steps=0, dev_limit=0, warmup_ratio=0.1)
         steps_between_logs = logging_steps(config, args.steps)
-        plain_result = run_plain(config, resolved.location, pairs, device, steps_between_logs)
-        studio_result = run_studio(config, studio)
-        rows.append({"freeze_embeddings": freeze, "plain": plain_result, "studio": studio_result,
-                     "ratio": studio_result["train_samples_per_second"] / plain_result["train_samples_per_second"],
-                     "load_average": os.getloadavg()})
+        for repeat in range(args.repeats):  # alternate the order so drift and warm caches favour neither
+            runs = {}
+            for which in (("plain", "studio") if repeat % 2 == 0 else ("studio", "plain")):
+                runs[which] = (run_plain(config, resolved.location, pairs, device, steps_between_logs)
+                               if which == "plain" else run_studio(config, studio))
+            rows.append({"freeze_embeddings": freeze, "repeat": repeat, **runs, "load_average": os.getloadavg(),
+                         "ratio": runs["studio"]["train_samples_per_second"] / runs["plain"]["train_samples_per_second"]})
     print(f"\nmodel {args.model} on {device}; {args.steps} steps x batch {args.batch_size}, "
           f"max_seq_length {args.max_seq_length}; mix {mix}; {os.cpu_count()} CPUs")
     print(f"{'frozen emb':>10}  {'run':>6}  {'samples/s':>9}  {'samples/CPU-s':>13}  {'process s':>9}  "
@@ -196,6 +201,13 @@ def main() -> None:
         cpu_ratio = row["plain"]["train_cpu_seconds"] / row["studio"]["train_cpu_seconds"]
         print(f"{'':>10}  ratio studio/plain = {row['ratio']:.3f} wall, {cpu_ratio:.3f} per CPU-second "
               f"(target >= 0.95); load average {', '.join(f'{x:.1f}' for x in row['load_average'])}")
+    if args.repeats > 1:
+        for freeze in freezes:
+            mine = [row for row in rows if row["freeze_embeddings"] == freeze]
+            plain_rate = statistics.median(row["plain"]["train_samples_per_second"] for row in mine)
+            studio_rate = statistics.median(row["studio"]["train_samples_per_second"] for row in mine)
+            print(f"frozen {freeze}: median samples/s plain {plain_rate:.2f}, studio {studio_rate:.2f}, "
+                  f"ratio {studio_rate / plain_rate:.3f} over {len(mine)} pairs of runs")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

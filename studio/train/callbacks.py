@@ -28,6 +28,7 @@ class ReportWriter(threading.Thread):
         super().__init__(name=f"job-{ctx.job_id}-reports", daemon=True)
         self.ctx, self.interval = ctx, interval
         self.items: queue.Queue = queue.Queue()
+        self._wake = threading.Event()
 
     def progress(self, step: int, total: int, message: str, loss: Optional[float]) -> None:
         self.items.put(("progress", (step, total, message, loss)))
@@ -39,35 +40,35 @@ class ReportWriter(threading.Thread):
         """Block until everything queued so far is written."""
         done = threading.Event()
         self.items.put(("flush", done))
+        self._wake.set()
         done.wait(timeout)
 
     def close(self) -> None:
-        self.flush()
         self.items.put(("stop", None))
+        self._wake.set()
 
     def run(self) -> None:
-        latest, pending, waiters, stop = None, [], [], False
+        stop = False
         while not stop:
-            deadline = time.monotonic() + self.interval
+            self._wake.wait(self.interval)  # no wake-up per item: the training thread keeps the GIL
+            self._wake.clear()
+            latest, pending, waiters = None, [], []
             while True:
                 try:
-                    kind, item = self.items.get(timeout=max(0.0, deadline - time.monotonic()))
+                    kind, item = self.items.get_nowait()
                 except queue.Empty:
                     break
                 if kind == "progress":
                     latest = item
                 elif kind == "metrics":
                     pending.append(item)
+                elif kind == "flush":
+                    waiters.append(item)
                 else:
-                    stop = kind == "stop"
-                    if kind == "flush":
-                        waiters.append(item)
-                    break
+                    stop = True
             self._write(pending, latest)
-            latest, pending = None, []
             for waiter in waiters:
                 waiter.set()
-            waiters = []
 
     def _write(self, pending: list, latest: Optional[tuple]) -> None:
         try:

@@ -194,7 +194,8 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     mix = _get_mix(studio, config.mix)
     if leader and studio.store.find_model(config.name) is not None:
         raise TrainError(f"A model named {config.name!r} already exists; choose another name and train again.")
-    ctx.progress(0, 0, "loading data and the base model")
+    current = studio.store.get_job(ctx.job_id)  # keep a resumed job's step/total while loading
+    ctx.progress(current.step, current.total, "loading data and the base model")
     pairs, dev = load_pairs(studio, mix), (load_dev(studio, mix) if config.dev_limit else None)
     if pairs.empty:
         raise TrainError(f"The mix {mix.name!r} has no pairs; compose it again with a budget above zero.")
