@@ -5,9 +5,10 @@ Two sources, best first:
 1. **Measured here**: the pace (pairs per second, evaluations and checkpoints included) of the latest
    succeeded training job on this data home with the same base model family, device, loss and frozen
    setting, scaled by sequence length when that differs.
-2. **Rate table**: pairs per second of the bundled multilingual-e5-small measured with ``bench/train.py``
-   on a 2-core AMD EPYC CPU (batch 16, max_seq_length 128, msmarco-like pairs), plus the dev evaluations
-   at the encode rate of docs/notes. A faster or busier machine will differ; the first job here replaces it.
+2. **Rate table**: pairs per second of the bundled multilingual-e5-small derived from ``bench/train.py``
+   on a 2-core AMD EPYC CPU (batch 16, max_seq_length 128, MS MARCO pairs; see ``RATE_TABLE``), plus the
+   dev evaluations at the encode rate of the bundled-model notes. A faster or busier machine will differ;
+   the first finished job here replaces the table.
 
 Models without either source get no number, only the step count.
 """
@@ -21,9 +22,11 @@ from studio.context import BUNDLED_MODEL_NAME, Studio, get_studio
 from studio.train.config import TrainConfig
 from studio.train.trainer import estimated_steps
 
-# (device, freeze_embeddings) -> training pairs per second for multilingual-e5-small, batch 16, seq 128.
-# Measured with bench/train.py on the 2-core EPYC build machine (see the bench's output in the issue notes).
-RATE_TABLE: dict[tuple[str, bool], float] = {("cpu", True): 6.0, ("cpu", False): 3.5}
+# (device, freeze_embeddings) -> training pairs per second for multilingual-e5-small, batch 16, seq 128, on a
+# 2-core CPU. Derived from bench/train.py (2026-11-26, 8 steps on MS MARCO pairs): pairs per CPU-second of
+# trainer.train() (1.32 frozen, 1.22 not) x 2 cores. The machine was shared (load ~11 on 2 cores; wall rates
+# were 0.3-0.45 pairs/s), so a quiet machine should do better and a busy one worse.
+RATE_TABLE: dict[tuple[str, bool], float] = {("cpu", True): 2.6, ("cpu", False): 2.4}
 TABLE_SEQ_LENGTH = 128
 ENCODE_RATE = {"cpu": 45.0}  # dev texts per second, multilingual-e5-small, 2 threads (bundled-base-model.md §7)
 CHECKPOINT_SECONDS = {("cpu", True): 4.0, ("cpu", False): 8.0}  # writing weights + optimizer state
