@@ -214,11 +214,8 @@ def _runs_caption(items: list[dict[str, Any]]) -> str:
         f"{p['label']} [#{p['evaluation_id']}](../../{p['run_path']}/)" for p in items) + "."
 
 
-def _benchmark_section(data: StudyData, benchmark: str, figures: dict[str, Any]) -> list[D.Block]:
-    from studio.study.plots import directions_figure, sweep_figure, tradeoff_figure
-
-    record = data.entries[0].evaluations.get(benchmark) or next(
-        e.evaluations[benchmark] for e in data.entries if benchmark in e.evaluations)
+def _intro(data: StudyData, benchmark: str) -> list[D.Block]:
+    record = next(e.evaluations[benchmark] for e in data.entries if benchmark in e.evaluations)
     blocks: list[D.Block] = [D.Heading(2, f"Results on {_set_name(data, benchmark)}", anchor=benchmark),
                              D.Paragraph(f"{record.n_queries:,} queries per direction; QUERY-DOC directions "
                                          "(**ko-en** = Korean query, English documents); CLIR = mean(ko-en, en-ko), "
@@ -228,13 +225,11 @@ def _benchmark_section(data: StudyData, benchmark: str, figures: dict[str, Any])
         blocks += [D.Heading(3, "Findings"), D.Bullets(findings.sentences)]
         if findings.verdict != "undetermined":
             blocks.append(D.Paragraph(findings.verdict_sentence))
-    models = [e for e in data.entries if e.kind != "merge"]
-    sweep = points(data.sweep, benchmark)
-    trade = tradeoff_figure(points(models, benchmark), sweep,
-                            title=f"CLIR vs monolingual ({_set_name(data, benchmark)}), with the merge sweep")
-    figures[f"tradeoff-{benchmark}"] = trade
-    merges = points([e for e in data.sweep if e.kind == "merge"], benchmark)
-    blocks.append(D.Figure(trade, _runs_caption(points(models, benchmark) + merges), f"tradeoff-{benchmark}"))
+    return blocks
+
+
+def _tables(data: StudyData, benchmark: str) -> list[D.Block]:
+    blocks: list[D.Block] = []
     for metric, title in TABLE_METRICS.items():
         blocks += [D.Heading(3, title), metric_table(data.entries, benchmark, metric)]
     blocks.append(D.Heading(3, "Change against the base model"))
@@ -242,32 +237,63 @@ def _benchmark_section(data: StudyData, benchmark: str, figures: dict[str, Any])
         table = delta_table(data.entries, benchmark, metric)
         if table is not None:
             blocks += [D.Paragraph(f"**{title}**"), table]
-    rows = [{"label": e.label, "values": run_values(e.evaluations[benchmark])}
-            for e in data.entries if benchmark in e.evaluations]
-    bars = directions_figure(rows, title=f"nDCG@10 per direction ({_set_name(data, benchmark)})")
-    figures[f"directions-{benchmark}"] = bars
-    blocks.append(D.Figure(bars, _runs_caption(points(data.entries, benchmark)), f"directions-{benchmark}"))
-    if len(sweep) >= 2:
-        blocks.append(D.Heading(3, "Merge sweep"))
-        blocks.append(D.Paragraph(
-            f"Linear merges of the monolingual-trained models ({' + '.join(MONO_SIDE)}, equal shares) with the "
-            f"cross-lingual-trained model ({' + '.join(CROSS_SIDE)}); α is the cross-lingual weight. "
-            "Merges are built in memory and evaluated; the endpoints at α = 1 (and α = 0 for a single model) reuse "
-            "that model's evaluation."))
-        blocks.append(D.Table(["α", "CLIR", "mono", "all", "run"],
-                              [[f"{p['alpha']:.2f}", _fmt(p["clir"]), _fmt(p["mono"]), _fmt(p["all"]),
-                                f"[#{p['evaluation_id']}](../../{p['run_path']}/)"] for p in sweep]))
-        curve = sweep_figure(sweep, title=f"Merge sweep ({_set_name(data, benchmark)})")
-        figures[f"sweep-{benchmark}"] = curve
-        blocks.append(D.Figure(curve, _runs_caption(sweep), f"sweep-{benchmark}"))
     return blocks
 
 
+def _sweep_blocks(data: StudyData, benchmark: str, figures: dict[str, Any]) -> list[D.Block]:
+    from studio.study.plots import sweep_figure
+
+    sweep = points(data.sweep, benchmark)
+    if len(sweep) < 2:
+        return []
+    curve = sweep_figure(sweep, title=f"Merge sweep ({_set_name(data, benchmark)})")
+    figures[f"sweep-{benchmark}"] = curve
+    return [D.Heading(3, "Merge sweep"), D.Paragraph(
+        f"Linear merges of the monolingual-trained models ({' + '.join(MONO_SIDE)}, equal shares) with the "
+        f"cross-lingual-trained model ({' + '.join(CROSS_SIDE)}); α is the cross-lingual weight. Merges are built in "
+        "memory and evaluated; the endpoints at α = 1 (and α = 0 for a single model) reuse that model's evaluation."),
+        D.Table(["α", "CLIR", "mono", "all", "run"],
+                [[f"{p['alpha']:.2f}", _fmt(p["clir"]), _fmt(p["mono"]), _fmt(p["all"]),
+                  f"[#{p['evaluation_id']}](../../{p['run_path']}/)"] for p in sweep]),
+        D.Figure(curve, _runs_caption(sweep), f"sweep-{benchmark}")]
+
+
+def _benchmark_section(data: StudyData, benchmark: str, figures: dict[str, Any]) -> list[D.Block]:
+    """Findings, the trade-off figure, the metric and delta tables, per-direction bars and the sweep of one set."""
+    from studio.study.plots import directions_figure, tradeoff_figure
+
+    name = _set_name(data, benchmark)
+    models = points([e for e in data.entries if e.kind != "merge"], benchmark)
+    merges = points([e for e in data.sweep if e.kind == "merge"], benchmark)
+    trade = tradeoff_figure(models, points(data.sweep, benchmark),
+                            title=f"CLIR vs monolingual ({name}), with the merge sweep")
+    rows = [{"label": e.label, "values": run_values(e.evaluations[benchmark])}
+            for e in data.entries if benchmark in e.evaluations]
+    bars = directions_figure(rows, title=f"nDCG@10 per direction ({name})")
+    figures[f"tradeoff-{benchmark}"], figures[f"directions-{benchmark}"] = trade, bars
+    return [*_intro(data, benchmark), D.Figure(trade, _runs_caption(models + merges), f"tradeoff-{benchmark}"),
+            *_tables(data, benchmark), D.Figure(bars, _runs_caption(models + merges), f"directions-{benchmark}"),
+            *_sweep_blocks(data, benchmark, figures)]
+
+
+CLI_FLAGS = ("name", "split", "batch_size", "max_seq_length", "learning_rate", "epochs", "eval_limit",
+             "eval_max_seq_length", "sweep_steps", "dev_limit")
+
+
 def _command(config: StudyConfig) -> str:
+    """The ``clir-studio study run`` line that queues this configuration (fields without a flag: see the JSON)."""
+    from studio.study.preset import SETTING_DEFAULTS, StudyConfig as Config
+
     parts = ["clir-studio study run", f"--dataset {config.dataset}", f"--base {config.base_model}",
              f"--budget {config.budget}", f"--seed {config.seed}", f"--setting {config.setting}"]
     if config.belebele_dir:
         parts.append(f"--belebele-dir {config.belebele_dir}")
+    defaults = {**{k: f.default for k, f in Config.model_fields.items()}, **SETTING_DEFAULTS[config.setting]}
+    for field in CLI_FLAGS:
+        value = getattr(config, field)
+        if value is not None and value != defaults.get(field):
+            parts.append(f"--{field.replace('_', '-')} {value:g}" if isinstance(value, float)
+                         else f"--{field.replace('_', '-')} {value}")
     return " ".join(parts)
 
 

@@ -248,7 +248,6 @@ class StudyRun:
         self.result.update(study=self.study, config=config.model_dump())
         self.stages = plan_stages(config)
         self.result["plan"] = [stage.to_dict() for stage in self.stages]
-        self._models: dict[str, Any] = {}
 
     # -------------------------------------------------------------- bookkeeping
     def _save(self) -> None:
@@ -317,7 +316,7 @@ class StudyRun:
                 raise StudyError(f"A mix named {name!r} exists with other settings; delete it or give the study "
                                  "another name.")
             mixes[composition] = {"id": mix.id, "name": mix.name, "counts": mix.counts, "split": mix.split,
-                                  "weights": {k: v for k, v in PRESETS[composition].items()},
+                                  "weights": dict(PRESETS[composition]),
                                   "sha256": data_hash(self.studio, mix)}
         return {"dataset": {"name": dataset.name, "id": dataset.id, "content_hash": dataset.content_hash,
                             "n_records": dataset.n_records, "split_counts": dataset.split_counts,
