@@ -41,6 +41,7 @@ from studio.search.retrievers import (
 
 FORMAT_VERSION = 1
 BATCH_SIZE = 32
+FINGERPRINT_TTL_S = 2.0  # a changed model is noticed within this time; saves a DB query + stats per search
 _LOADED_SIZE = 16
 Progress = Callable[[int, int, str], None]
 
@@ -128,12 +129,20 @@ class IndexManager:
         self._states: dict[IndexKey, BuildState] = {}
         self._threads: dict[IndexKey, threading.Thread] = {}
         self._key_locks: dict[IndexKey, threading.Lock] = {}
+        self._fingerprints: dict[str, tuple[float, str]] = {}
         self.builds = 0  # indexes this process encoded and wrote (tests check for duplicates)
 
     # ------------------------------------------------------------------ public
     def key(self, model: str, part: CorpusPart) -> IndexKey:
         """The key of ``model``'s index over ``part`` (resolves the model; raises for unknown ones)."""
-        return IndexKey(model, model_fingerprint(model, self.studio), part.dataset, part.lang, part.content_hash)
+        now = time.monotonic()
+        with self._lock:
+            seen = self._fingerprints.get(model)
+        if seen is None or now - seen[0] > FINGERPRINT_TTL_S or seen[1] == "pending":
+            seen = (now, model_fingerprint(model, self.studio))
+            with self._lock:
+                self._fingerprints[model] = seen
+        return IndexKey(model, seen[1], part.dataset, part.lang, part.content_hash)
 
     def get(self, model: str, part: CorpusPart, wait: Optional[float] = 0.0,
             progress: Optional[Progress] = None) -> Retriever:
