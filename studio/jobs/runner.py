@@ -48,7 +48,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 PID_REUSE_SLACK_S = 60.0
 FINAL_STATES = ("succeeded", "failed", "cancelled", "interrupted")
 
-_children: dict[int, subprocess.Popen] = {}  # job id -> worker started by this process
+_children: dict[tuple[str, int], tuple[subprocess.Popen, Studio]] = {}  # (home, job id) -> worker we started
 _children_lock = threading.Lock()
 
 
@@ -212,30 +212,31 @@ def launch(job: JobRecord, studio: Studio) -> subprocess.Popen:
             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
         )
     with _children_lock:
-        _children[job.id] = proc
+        _children[(str(studio.paths.home), job.id)] = (proc, studio)
     return proc
 
 
 def reap_children(studio: Optional[Studio] = None) -> list[int]:
-    """Collect exited workers started by this process; a job they left ``running`` is closed."""
+    """Collect exited workers started by this process; a job they left ``running`` is closed.
+
+    Returns the ids of the reaped jobs of ``studio``'s data home (workers of every home are reaped).
+    """
     with _children_lock:
-        done = {job_id: proc for job_id, proc in _children.items() if proc.poll() is not None}
-        for job_id in done:
-            del _children[job_id]
-    if not done:
-        return []
-    studio = studio or get_studio()
-    for job_id, proc in done.items():
+        done = {key: value for key, value in _children.items() if value[0].poll() is not None}
+        for key in done:
+            del _children[key]
+    home = str((studio or get_studio()).paths.home) if done else ""
+    for (_, job_id), (proc, owner) in done.items():
         code = proc.returncode
-        if (studio.paths.job_dir(job_id) / CANCEL_FILE).exists():
+        if (owner.paths.job_dir(job_id) / CANCEL_FILE).exists():
             state, error = "cancelled", "Cancelled by the user."
         elif code < 0:
             state, error = "interrupted", (f"The worker was stopped by signal {-code} "
                                            "(not a cancel); resume the job to continue from its last checkpoint.")
         else:
             state, error = "failed", f"The worker exited with code {code} without reporting; see the job's log."
-        studio.store.end_running_job(job_id, state, error=error, pid=proc.pid)
-    return list(done)
+        owner.store.end_running_job(job_id, state, error=error, pid=proc.pid)
+    return [job_id for (key_home, job_id) in done if key_home == home]
 
 
 def kick(studio: Optional[Studio] = None) -> list[int]:
@@ -273,8 +274,8 @@ def reconcile(studio: Optional[Studio] = None, suspects: Optional[dict[int, floa
     store = studio.store
     stale_after = stale_after if stale_after is not None else _env_number(STALE_ENV, 180)
     now, marked = utcnow(), []
-    with _children_lock:
-        ours = set(_children)  # workers this process started are closed by reap_children, with their exit code
+    with _children_lock:  # workers this process started are closed by reap_children, with their exit code
+        ours = {job_id for key_home, job_id in _children if key_home == str(studio.paths.home)}
     for job in store.list_jobs(["running"]):
         if job.id in ours:
             continue
