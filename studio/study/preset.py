@@ -7,7 +7,7 @@ linear merge from the monolingual-trained models (mono-ko and mono-en, equal sha
 model (cross-only), as the paper merges monolingual and cross-lingual retrievers; and finally writes a report.
 
 Two settings: ``quick`` (about 30 minutes on a 2-core CPU with the bundled model: 1,000 pairs, batch 32, 128 tokens,
-frozen word embeddings, 400 held-out queries, 5 sweep points) and ``full`` (GPU: larger batches and sequences,
+frozen word embeddings, 300 held-out queries, 5 sweep points) and ``full`` (GPU: larger batches and sequences,
 every held-out query, 11 sweep points). Any field given explicitly overrides the setting's default.
 
 Example:
@@ -40,7 +40,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 SETTING_DEFAULTS: dict[str, dict[str, Any]] = {
     "quick": {"budget": 1000, "batch_size": 32, "max_seq_length": 128, "freeze_embeddings": True,
-              "learning_rate": 5e-5, "epochs": 1.0, "dev_limit": 0, "eval_limit": 400, "eval_max_seq_length": 256,
+              "learning_rate": 5e-5, "epochs": 1.0, "dev_limit": 0, "eval_limit": 300, "eval_max_seq_length": 256,
               "sweep_steps": 5, "sweep_on_belebele": False},
     "full": {"budget": 4000, "batch_size": 64, "max_seq_length": 256, "freeze_embeddings": False,
              "learning_rate": 2e-5, "epochs": 1.0, "dev_limit": 500, "eval_limit": 0, "eval_max_seq_length": 512,
@@ -71,7 +71,7 @@ class StudyConfig(BaseModel):
     learning_rate: float = Field(5e-5, gt=0, le=0.1, description="peak learning rate")
     epochs: float = Field(1.0, gt=0, le=100, description="passes over each composition's pairs")
     dev_limit: int = Field(0, ge=0, description="dev records evaluated during training (0: none)")
-    eval_limit: int = Field(400, ge=0, description="held-out queries evaluated (0: all)")
+    eval_limit: int = Field(300, ge=0, description="held-out queries evaluated (0: all)")
     eval_max_seq_length: int = Field(256, ge=8, le=8192, description="tokens per text when evaluating (every model)")
     sweep_steps: int = Field(5, ge=2, le=101, description="merge weights from 0 to 1 inclusive")
     sweep_on_belebele: bool = Field(False, description="also evaluate the sweep's merges on Belebele")

@@ -19,7 +19,7 @@ DEMO = "demo/ko-en-qa"
 def test_settings_fill_defaults_and_explicit_values_win():
     quick = StudyConfig.for_setting("quick", dataset=DEMO, base_model="test/tiny", budget=None, eval_limit=None)
     assert quick.budget == SETTING_DEFAULTS["quick"]["budget"] and quick.freeze_embeddings
-    assert quick.eval_limit == 400 and quick.sweep_alphas() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert quick.eval_limit == 300 and quick.sweep_alphas() == [0.0, 0.25, 0.5, 0.75, 1.0]
     full = StudyConfig.for_setting("full", dataset=DEMO, base_model="test/tiny", budget=300, batch_size=16)
     assert (full.budget, full.batch_size, full.eval_limit, full.freeze_embeddings) == (300, 16, 0, False)
     assert StudyConfig.model_validate(full.model_dump()) == full  # the job payload round-trips
