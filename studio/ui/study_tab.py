@@ -83,9 +83,11 @@ def stages_frame(status: Any) -> pd.DataFrame:
 def report_view(job_id: int, paths: dict[str, str]) -> tuple[str, Any, Any, list[str]]:
     """The report's Markdown (links flattened), its trade-off and sweep figures, and copies for download."""
     from studio.context import get_studio
-    from studio.study.report import study_figures
+    from studio.study.report import report_for_job, study_figures
 
     home = get_studio().paths.home
+    if not all((home / paths.get(kind, "-")).is_file() for kind in ("html", "markdown")):
+        paths = report_for_job(job_id)  # the files were removed: write them again from the stored results
     markdown = (home / paths["markdown"]).read_text(encoding="utf-8")
     figures = study_figures(job_id)
     folder = Path(tempfile.mkdtemp(prefix=f"clir-study-{job_id}-"))
@@ -104,8 +106,7 @@ def study_view(job_id: Any, shown: Optional[int]) -> tuple:
 
     job_id = _job_id(job_id)
     if job_id is None:
-        return (progress_html(None), stages_frame(None), gr.Button(visible=False), gr.skip(), gr.skip(), gr.skip(),
-                gr.skip(), None)
+        return progress_html(None), stages_frame(None), gr.Button(visible=False), "", None, None, None, None
     try:
         status = study_status(job_id)
     except StudioError as exc:
@@ -118,6 +119,11 @@ def study_view(job_id: Any, shown: Optional[int]) -> tuple:
     if shown == job_id:
         return (*head, gr.skip(), gr.skip(), gr.skip(), gr.skip(), shown)
     return (*head, *report_view(job_id, status.report), job_id)
+
+
+def select_study(job_id: Any) -> tuple:
+    """A study picked in the dropdown: redraw everything (clear a previous study's report)."""
+    return study_view(job_id, shown=-1)
 
 
 # --------------------------------------------------------------------------------------------- handlers
@@ -219,7 +225,7 @@ def build() -> None:
         run.click(start_study, inputs=[dataset, base, budget, seed, setting, belebele, name],
                   outputs=[message, picker], **PRIVATE)
         retry_button.click(retry, inputs=picker, outputs=[message, picker], **PRIVATE)
-        picker.change(study_view, inputs=[picker, gr.State(None)], outputs=view, show_progress="hidden", **PRIVATE)
+        picker.change(select_study, inputs=picker, outputs=view, show_progress="hidden", **PRIVATE)
         timer.tick(study_view, inputs=[picker, shown], outputs=view, show_progress="hidden", **PRIVATE)
         setting.change(_setting_changed, inputs=setting, outputs=budget, queue=False, **PRIVATE)
         refresh.click(_refreshed, outputs=[dataset, base, picker], **PRIVATE)
