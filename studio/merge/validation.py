@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 # Transformer config fields that may differ between fine-tunes of one base.
 _IGNORED_CONFIG = {"architectures", "transformers_version", "torch_dtype", "dtype", "name_or_path", "_name_or_path",
-                   "id2label", "label2id", "output_hidden_states", "output_attentions", "return_dict"}
+                   "id2label", "label2id", "output_hidden_states", "output_attentions", "return_dict",
+                   # transformers' Trainer aligns these with the tokenizer when it saves a fine-tune, so a
+                   # fine-tune may carry ids its base left unset (same tokenizer: _tokenizers compares vocabularies)
+                   "bos_token_id", "eos_token_id", "pad_token_id"}
 _ARCH_FIELDS = ("model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
                 "vocab_size", "max_position_embeddings")
 

@@ -133,9 +133,12 @@ def build() -> None:
                     "Training runs as a background job: closing the browser or the app does not stop it.")
         with gr.Row():
             models = model_choices()
+            # allow_custom_value: the `train` endpoint must accept models and mixes made after the app started
+            # (gradio checks API values against the choices of build time); submit_training validates them.
             base = gr.Dropdown(models, value=BUNDLED_MODEL_NAME if BUNDLED_MODEL_NAME in models else None,
-                               label="Base model", scale=3)
-            mix = gr.Dropdown(mix_choices(), label="Mix", scale=3, info="compose one in the Data tab")
+                               label="Base model", scale=3, allow_custom_value=True)
+            mix = gr.Dropdown(mix_choices(), label="Mix", scale=3, info="compose one in the Data tab",
+                              allow_custom_value=True)
             name = gr.Textbox(label="New model name", placeholder="e.g. e5-small-msmarco-all4", scale=3)
             refresh = gr.Button("↻", size="sm", scale=0)
         values = _inputs(defaults)

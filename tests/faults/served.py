@@ -1,0 +1,285 @@
+"""Real CLIR Studio servers for the fault, load, bad-input and browser end-to-end tests.
+
+Each ``ServedApp`` is ``python -m studio ui`` in a child process, on a free port, with its own data home
+(``STUDIO_HOME``). Homes are seeded before the app starts so that no test waits for the bundled model:
+
+- the bundled multilingual-e5-small is converted once per machine into a cache next to pytest's temporary
+  folders and *hard-linked* into each home (the app's warm-up then finds it complete);
+- the tiny random test model (``tests/tiny_model.py``) is copied in and registered as ``test/tiny``.
+
+Reads from tests go straight to the home's ``studio.db`` (``store_of(home)``), never through ``STUDIO_HOME`` of
+the test process. Nothing here imports gradio or torch at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TINY_NAME = "test/tiny"
+TINY_FOLDER = "test-tiny"
+BUNDLED_FOLDER = Path("bundled") / "multilingual-e5-small"
+START_TIMEOUT = 240.0
+# Variables the test process may carry that must not leak into a served app unless a test asks for them.
+SCRUBBED_PREFIXES = ("STUDIO_", "GRADIO_")
+SCRUBBED = {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SPACE_ID", "PYTEST_CURRENT_TEST"}
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25,
+               what: str = "condition") -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------- the home
+def bundled_cache(base: Path) -> Path:
+    """The converted bundled model, made once under ``base`` (safe across processes: a file lock inside)."""
+    from studio.bundled import ensure_bundled_model
+
+    return ensure_bundled_model(base / "clir-studio-bundled-cache" / "multilingual-e5-small")
+
+
+def _hardlink_tree(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with hard links (no data copied; falls back to a copy across devices)."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link)
+
+
+def store_of(home: Path) -> Any:
+    """A ``storage.Store`` on ``home/studio.db`` (created and migrated if new)."""
+    from storage import Store, open_database
+
+    return Store(open_database(home / "studio.db"))
+
+
+def seed_home(home: Path, tiny_model_dir: Optional[Path], bundled_dir: Optional[Path]) -> Path:
+    """Create data home ``home`` with the built-ins registered, the bundled model in place and ``test/tiny``.
+
+    Uses the library in this process with ``STUDIO_HOME`` pointed at ``home`` for the duration only.
+    """
+    from studio.context import forget_studios, get_studio
+
+    home.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("STUDIO_HOME")
+    os.environ["STUDIO_HOME"] = str(home)
+    forget_studios()
+    try:
+        studio = get_studio()  # creates the layout, migrates, registers the demo dataset and the bundled model
+        target = studio.paths.models / BUNDLED_FOLDER
+        if bundled_dir is not None and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _hardlink_tree(bundled_dir, target)
+        if tiny_model_dir is not None and studio.store.find_model(TINY_NAME) is None:
+            folder = studio.paths.models / TINY_FOLDER
+            shutil.copytree(tiny_model_dir, folder)
+            studio.store.add_model(TINY_NAME, "imported", str(folder), description="tiny random test model")
+    finally:
+        forget_studios()
+        if previous is None:
+            os.environ.pop("STUDIO_HOME", None)
+        else:
+            os.environ["STUDIO_HOME"] = previous
+    return home
+
+
+def integrity(home: Path) -> str:
+    """``PRAGMA integrity_check`` of the home's database (``"ok"`` when sound)."""
+    with sqlite3.connect(home / "studio.db", timeout=30) as connection:
+        rows = connection.execute("PRAGMA integrity_check").fetchall()
+    return "; ".join(str(row[0]) for row in rows)
+
+
+def tree(root: Path, exclude: tuple[Path, ...] = ()) -> set[str]:
+    """Every file and folder under ``root`` (relative POSIX paths), skipping ``exclude`` and what is below."""
+    excluded = {p.resolve() for p in exclude}
+    found: set[str] = set()
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if (here / d).resolve() not in excluded]
+        for name in [*dirs, *files]:
+            found.add((here / name).relative_to(root).as_posix())
+    return found
+
+
+# ------------------------------------------------------------------------------------------ the server
+@dataclass
+class ServedApp:
+    """One ``python -m studio ui`` child process."""
+
+    home: Path
+    port: int
+    log: Path
+    env: dict[str, str]
+    cwd: Path
+    process: Optional[subprocess.Popen] = None
+    clients: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self) -> ServedApp:
+        with self.log.open("a") as handle:
+            handle.write(f"\n===== starting the app on port {self.port} =====\n")
+            handle.flush()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "studio", "ui", "--host", "127.0.0.1", "--port", str(self.port)],
+                cwd=self.cwd, env=self.env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        return self
+
+    def wait_serving(self, timeout: float = START_TIMEOUT) -> ServedApp:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{self.log_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(self.url, timeout=5).close()
+                return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the app did not answer within {timeout:.0f} s:\n{self.log_text()[-3000:]}")
+
+    def serving(self) -> bool:
+        try:
+            urllib.request.urlopen(self.url, timeout=10).close()
+            return True
+        except OSError:
+            return False
+
+    def client(self) -> Any:
+        """A ``gradio_client.Client`` on this app."""
+        from gradio_client import Client
+
+        client = Client(self.url, verbose=False)
+        self.clients.append(client)
+        return client
+
+    def kill9(self) -> None:
+        """``kill -9`` the app process (its job workers live in their own sessions and survive)."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        for client in self.clients:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+        self.clients.clear()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+    def restart(self) -> ServedApp:
+        """A new process on the same home and port."""
+        self.stop()
+        return self.start().wait_serving()
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def app_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a served app: the test's, minus studio/gradio settings and tokens, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES) and k not in SCRUBBED}
+    env.update(STUDIO_HOME=str(home), HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1",
+               GRADIO_ANALYTICS_ENABLED="False", TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1",
+               PYTHONPATH=str(REPO_ROOT))
+    env.update(extra)
+    return env
+
+
+def make_app(home: Path, log: Path, *, cwd: Optional[Path] = None, port: Optional[int] = None,
+             **extra_env: str) -> ServedApp:
+    """A (not yet started) app on ``home``; ``extra_env`` adds or overrides variables."""
+    return ServedApp(home=home, port=port or free_port(), log=log, env=app_env(home, **extra_env),
+                     cwd=cwd or REPO_ROOT)
+
+
+def kill_job_group(pid: Optional[int]) -> None:
+    """SIGKILL a job worker's process group (cleanup; never our own group)."""
+    if not pid:
+        return
+    try:
+        group = os.getpgid(pid)
+        if group != os.getpgrp():
+            os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def kill_running_workers(home: Path) -> None:
+    """Cleanup: kill the workers of jobs still marked running in ``home``."""
+    if not (home / "studio.db").exists():
+        return
+    try:
+        for job in store_of(home).list_jobs(["running"]):
+            kill_job_group(job.pid)
+    except Exception:  # noqa: BLE001 - cleanup must not mask the test's outcome
+        pass
+
+
+# ------------------------------------------------------------------------------------------- shortcuts
+TRAIN_FIELDS = ("loss", "learning_rate", "epochs", "max_steps", "batch_size", "mini_batch_size", "warmup_ratio",
+                "max_seq_length", "seed", "freeze_embeddings", "save_steps", "save_total_limit", "eval_steps",
+                "dev_limit", "precision")
+FAST_TRAIN = {"loss": "mnrl", "learning_rate": 1e-3, "epochs": 1, "max_steps": 8, "batch_size": 8,
+              "mini_batch_size": 8, "warmup_ratio": 0.0, "max_seq_length": 48, "seed": 0,
+              "freeze_embeddings": False, "save_steps": 4, "save_total_limit": 2, "eval_steps": 0, "dev_limit": 0,
+              "precision": "fp32"}
+
+
+def train_via_api(client: Any, base: str, mix: str, name: str, **overrides: Any) -> str:
+    """Call the public ``train`` endpoint (the Train tab's button); returns its status line."""
+    values = {**FAST_TRAIN, **overrides}
+    return client.predict(base, mix, name, *(values[f] for f in TRAIN_FIELDS), api_name="/train")
+
+
+def job_id_from_status(status: str) -> int:
+    """The job number in the Train tab's status line ("Job **7** running now: ...")."""
+    import re
+
+    match = re.search(r"Job \*\*(\d+)\*\*", status)
+    assert match, f"no job id in {status!r}"
+    return int(match.group(1))
