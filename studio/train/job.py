@@ -180,6 +180,66 @@ def _evaluate_base(model: Any, evaluator: Any, ctx: JobContext) -> dict[str, flo
     return values
 
 
+def _start_point(ctx: JobContext, model: Any, evaluator: Any, checkpoints: Path, leader: bool,
+                 result: dict[str, Any]) -> Optional[Path]:
+    """The checkpoint to resume from (checked), or None after evaluating the base model at step 0."""
+    from studio.train.trainer import check_checkpoint, latest_checkpoint
+
+    store = ctx.studio.store
+    resume_from = latest_checkpoint(checkpoints)
+    if resume_from is not None:
+        result["resumed_from_step"] = check_checkpoint(resume_from, ctx.job_id)
+        if leader:
+            store.clear_metrics_after(ctx.job_id, result["resumed_from_step"])
+            print(f"resuming from {resume_from.name} (step {result['resumed_from_step']})", flush=True)
+            before = [p for p in store.job_metrics(ctx.job_id) if p.step == 0 and p.name.startswith("dev/")]
+            result["dev_before"] = {p.name: p.value for p in before}
+    elif evaluator is not None and leader:
+        store.clear_metrics_after(ctx.job_id, -1)
+        result["dev_before"] = _evaluate_base(model, evaluator, ctx)
+    return resume_from
+
+
+def _train(trainer: Any, resume_from: Optional[Path], ctx: JobContext, result: dict[str, Any]) -> None:
+    """Run the trainer; a failure before the first step after resuming is blamed on the checkpoint."""
+    from studio.train.trainer import CheckpointError
+
+    cpu_started = time.process_time()
+    try:
+        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    except (RuntimeError, ValueError, KeyError, EOFError) as exc:
+        if resume_from is not None and trainer.state.global_step <= result["resumed_from_step"]:
+            raise CheckpointError(
+                f"Could not resume from checkpoint {resume_from.name} of job {ctx.job_id} "
+                f"({type(exc).__name__}: {exc}); delete that folder to resume from an earlier checkpoint, "
+                "or start a new training job."
+            ) from exc
+        raise
+    result.update(global_step=output.global_step, total_steps=trainer.state.max_steps,
+                  train_runtime=output.metrics.get("train_runtime"),
+                  train_samples_per_second=output.metrics.get("train_samples_per_second"),
+                  train_loss=output.metrics.get("train_loss"),
+                  train_cpu_seconds=round(time.process_time() - cpu_started, 2))
+
+
+def _register(ctx: JobContext, config: TrainConfig, mix: MixRecord, model: Any, result: dict[str, Any]) -> Path:
+    """Save the model under ``models/trained/<name>`` (atomically) and register it with its lineage."""
+    studio = ctx.studio
+    digest = data_hash(studio, mix)
+    target = studio.paths.models / TRAINED_DIR / config.name
+    save_model_atomically(model, target, lineage_card(config, mix, digest, result))
+    base = studio.store.find_model(config.base_model)
+    studio.store.add_model(
+        config.name, "trained", f"{TRAINED_DIR}/{config.name}", base_model=base.name if base else None,
+        dataset_id=mix.dataset_id, mix_id=mix.id, app_version=__version__,
+        description=f"{config.base_model} fine-tuned on {mix.name} ({result['global_step']} steps, job {ctx.job_id})",
+        config={"hyper_parameters": config.hyper_parameters, "seed": config.seed, "base_model": config.base_model,
+                "mix": mix.name, "dataset": mix.dataset_name, "data_sha256": digest, "job_id": ctx.job_id,
+                "device": result["device"], "world_size": result["world_size"], "dev_after": result["dev_after"]},
+    )
+    return target
+
+
 def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Train, evaluate, save and register (the ``train`` job kind)."""
     from datasets import Dataset
@@ -205,44 +265,18 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     T.freeze_unused_pooler(model)
     prompts = T.model_prompts(model)
     evaluator = T.dev_evaluator(dev, prompts, config.dev_limit) if dev is not None else None
-    total = T.estimated_steps(config, len(pairs), world_size)
-    checkpoints = ctx.job_dir / CHECKPOINTS_DIR
-    resume_from = T.latest_checkpoint(checkpoints)
     result: dict[str, Any] = {"device": device, "world_size": world_size, "n_pairs": len(pairs),
-                              "frozen_parameters": frozen, "dev_records": 0 if evaluator is None else min(len(dev), config.dev_limit)}
-    if resume_from is not None:
-        result["resumed_from_step"] = T.check_checkpoint(resume_from, ctx.job_id)
-        if leader:
-            studio.store.clear_metrics_after(ctx.job_id, result["resumed_from_step"])
-            print(f"resuming from {resume_from.name} (step {result['resumed_from_step']})", flush=True)
-    elif evaluator is not None and leader:
-        studio.store.clear_metrics_after(ctx.job_id, -1)
-        result["dev_before"] = _evaluate_base(model, evaluator, ctx)
-    if resume_from is not None and leader:
-        before = [p for p in studio.store.job_metrics(ctx.job_id) if p.step == 0 and p.name.startswith("dev/")]
-        result["dev_before"] = {p.name: p.value for p in before}
-    args = T.training_arguments(config, checkpoints, device, total_steps=total, prompts=prompts,
-                                evaluate=evaluator is not None, distributed=world_size > 1)
+                              "frozen_parameters": frozen,
+                              "dev_records": 0 if evaluator is None else min(len(dev), config.dev_limit)}
+    checkpoints = ctx.job_dir / CHECKPOINTS_DIR
+    resume_from = _start_point(ctx, model, evaluator, checkpoints, leader, result)
+    args = T.training_arguments(config, checkpoints, device, total_steps=T.estimated_steps(config, len(pairs), world_size),
+                                prompts=prompts, evaluate=evaluator is not None, distributed=world_size > 1)
     callback = StoreCallback(ctx)
-    trainer = T.make_trainer(model=model, args=args, train_dataset=Dataset.from_pandas(pairs[["query", "passage"]],
-                             preserve_index=False), loss=build_loss(model, config), evaluator=evaluator,
-                             callbacks=[callback])
-    cpu_started = time.process_time()
-    try:
-        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-    except (RuntimeError, ValueError, KeyError, EOFError) as exc:
-        if resume_from is not None and trainer.state.global_step <= result["resumed_from_step"]:
-            raise T.CheckpointError(
-                f"Could not resume from checkpoint {resume_from.name} of job {ctx.job_id} "
-                f"({type(exc).__name__}: {exc}); delete that folder to resume from an earlier checkpoint, "
-                "or start a new training job."
-            ) from exc
-        raise
-    result.update(global_step=output.global_step, total_steps=trainer.state.max_steps,
-                  train_runtime=output.metrics.get("train_runtime"),
-                  train_samples_per_second=output.metrics.get("train_samples_per_second"),
-                  train_loss=output.metrics.get("train_loss"),
-                  train_cpu_seconds=round(time.process_time() - cpu_started, 2))
+    dataset = Dataset.from_pandas(pairs[["query", "passage"]], preserve_index=False)
+    trainer = T.make_trainer(model=model, args=args, train_dataset=dataset, loss=build_loss(model, config),
+                             evaluator=evaluator, callbacks=[callback])
+    _train(trainer, resume_from, ctx, result)
     if evaluator is not None and callback.last_eval_step != trainer.state.global_step:
         ctx.progress(trainer.state.global_step, trainer.state.max_steps, "final evaluation on the dev split")
         trainer.evaluate()
@@ -250,18 +284,7 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     if not leader:
         return result
     ctx.progress(trainer.state.global_step, trainer.state.max_steps, "saving the model")
-    digest = data_hash(studio, mix)
-    target = studio.paths.models / TRAINED_DIR / config.name
-    save_model_atomically(model, target, lineage_card(config, mix, digest, result))
-    base = studio.store.find_model(config.base_model)
-    studio.store.add_model(
-        config.name, "trained", f"{TRAINED_DIR}/{config.name}", base_model=base.name if base else None,
-        dataset_id=mix.dataset_id, mix_id=mix.id, app_version=__version__,
-        description=f"{config.base_model} fine-tuned on {mix.name} ({result['global_step']} steps, job {ctx.job_id})",
-        config={"hyper_parameters": config.hyper_parameters, "seed": config.seed, "base_model": config.base_model,
-                "mix": mix.name, "dataset": mix.dataset_name, "data_sha256": digest, "job_id": ctx.job_id,
-                "device": device, "world_size": world_size, "dev_after": result["dev_after"]},
-    )
+    target = _register(ctx, config, mix, model, result)
     result.update(model=config.name, path=str(target), wall_seconds=round(time.monotonic() - started, 1),
                   peak_rss_mb=_peak_rss_mb())
     ctx.progress(trainer.state.global_step, trainer.state.max_steps, f"done: registered {config.name}")
