@@ -11,8 +11,8 @@ checkpoint and logging steps, no dev evaluation), each in its own child process 
 It prints training samples/s (the trainer's own ``train_samples_per_second``, the same clock for both),
 samples per CPU-second of ``trainer.train()`` (process CPU time: much less sensitive to other load on a
 shared machine), the ratios studio/plain (target >= 0.95), the whole child's wall time, and each child's
-peak RSS, with and without frozen word embeddings. Runs alternate plain/studio to spread drift from other load; on a shared
-machine look at the load average printed with the numbers.
+peak RSS, with and without frozen word embeddings. Runs alternate plain/studio to spread drift from other
+load; on a shared machine look at the load average printed with the numbers.
 
 Usage:
     .venv/bin/python bench/train.py [--model bundled/multilingual-e5-small] [--steps 10] [--batch-size 16]
@@ -186,8 +186,9 @@ def main() -> None:
             for which in (("plain", "studio") if repeat % 2 == 0 else ("studio", "plain")):
                 runs[which] = (run_plain(config, resolved.location, pairs, device, steps_between_logs)
                                if which == "plain" else run_studio(config, studio))
+            ratio = runs["studio"]["train_samples_per_second"] / runs["plain"]["train_samples_per_second"]
             rows.append({"freeze_embeddings": freeze, "repeat": repeat, **runs, "load_average": os.getloadavg(),
-                         "ratio": runs["studio"]["train_samples_per_second"] / runs["plain"]["train_samples_per_second"]})
+                         "ratio": ratio})
     print(f"\nmodel {args.model} on {device}; {args.steps} steps x batch {args.batch_size}, "
           f"max_seq_length {args.max_seq_length}; mix {mix}; {os.cpu_count()} CPUs")
     print(f"{'frozen emb':>10}  {'run':>6}  {'samples/s':>9}  {'samples/CPU-s':>13}  {'process s':>9}  "

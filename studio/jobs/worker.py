@@ -108,7 +108,8 @@ def execute(job_id: int, studio: Optional[Studio] = None) -> str:
         print(f"job {job_id} ({job.kind}), attempt {job.attempts}, pid {os.getpid()}", flush=True)
         print("payload: " + redact(json.dumps(job.payload, ensure_ascii=False, default=str)), flush=True)
     heartbeat = Heartbeat(studio, job_id, float(os.environ.get(HEARTBEAT_ENV, "5"))) if leader else None
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     if heartbeat:
         heartbeat.start()
     state, error, result = "failed", "", None

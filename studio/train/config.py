@@ -119,7 +119,8 @@ def parse_config(values: dict[str, Any]) -> TrainConfig:
         return TrainConfig.model_validate(values)
     except ValidationError as exc:
         reasons = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'config'}: {error['msg'].removeprefix('Value error, ').rstrip('.')}"
+            f"{'.'.join(str(p) for p in error['loc']) or 'config'}: "
+            f"{error['msg'].removeprefix('Value error, ').rstrip('.')}"
             for error in exc.errors()
         )
         raise TrainConfigError(f"Invalid training configuration: {reasons}.") from None

@@ -270,8 +270,9 @@ def run(payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
                               "dev_records": 0 if evaluator is None else min(len(dev), config.dev_limit)}
     checkpoints = ctx.job_dir / CHECKPOINTS_DIR
     resume_from = _start_point(ctx, model, evaluator, checkpoints, leader, result)
-    args = T.training_arguments(config, checkpoints, device, total_steps=T.estimated_steps(config, len(pairs), world_size),
-                                prompts=prompts, evaluate=evaluator is not None, distributed=world_size > 1)
+    total = T.estimated_steps(config, len(pairs), world_size)
+    args = T.training_arguments(config, checkpoints, device, total_steps=total, prompts=prompts,
+                                evaluate=evaluator is not None, distributed=world_size > 1)
     callback = StoreCallback(ctx)
     dataset = Dataset.from_pandas(pairs[["query", "passage"]], preserve_index=False)
     trainer = T.make_trainer(model=model, args=args, train_dataset=dataset, loss=build_loss(model, config),

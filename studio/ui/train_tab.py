@@ -128,7 +128,8 @@ def build() -> None:
     device = _device()
     defaults = TrainConfig.for_device(device, base_model="-", mix="-", name="-")
     with gr.Tab("Train", id="train"):
-        gr.Markdown(f"Fine-tune a retriever on a saved language mix. Defaults are for this machine's **{device.upper()}**"
+        gr.Markdown("Fine-tune a retriever on a saved language mix. "
+                    f"Defaults are for this machine's **{device.upper()}**"
                     f"{' (frozen word embeddings, short sequences)' if device == 'cpu' else ' (bf16/fp16)'}. "
                     "Training runs as a background job: closing the browser or the app does not stop it.")
         with gr.Row():
