@@ -8,6 +8,7 @@ import gradio as gr
 
 from studio.access import DEMO_BANNER, demo_mode
 from studio.ui import footer
+from studio.ui.i18n import build_i18n, translate_blocks
 
 TITLE = "CLIR Studio"
 TAB_MODULES = (
@@ -41,4 +42,5 @@ def build_app() -> gr.Blocks:
             for module_name in TAB_MODULES:
                 importlib.import_module(module_name).build()
         footer.build(app)
+    translate_blocks(app, build_i18n())
     return app

@@ -42,6 +42,7 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = 
     # Uploads and downloads stay inside the data home rather than /tmp/gradio.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(studio.paths.cache / "gradio"))
     from studio.ui.app import CSS, build_app
+    from studio.ui.i18n import build_i18n
 
     app = build_app()
     warm_up_bundled_model()
@@ -60,5 +61,6 @@ def serve(host: Optional[str] = None, port: Optional[int] = None, share: bool = 
         auth=auth,
         auth_message="Log in to CLIR Studio (accounts come from STUDIO_AUTH)." if auth else None,
         max_file_size=max_upload_bytes(),
+        i18n=build_i18n(),
     )
     return app
