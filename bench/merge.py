@@ -183,7 +183,8 @@ def main() -> None:
         fresh_cpu = clone_cpu + (n - 1) * model_bytes * 2 / cpu_bandwidth
         case.update(bound_s=round(bound, 3), ratio_to_bound=round(case["best_s"] / bound, 2),
                     cpu_ratio_to_bound=round(case["best_cpu_s"] / cpu_bound, 2),
-                    fresh_memory_bound_s=round(fresh_bound, 3), ratio_to_fresh_bound=round(case["best_s"] / fresh_bound, 2),
+                    fresh_memory_bound_s=round(fresh_bound, 3),
+                    ratio_to_fresh_bound=round(case["best_s"] / fresh_bound, 2),
                     cpu_ratio_to_fresh_bound=round(case["best_cpu_s"] / fresh_cpu, 2))
         report["cases"].append(case)
         print(json.dumps(case), flush=True)

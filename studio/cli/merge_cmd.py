@@ -149,6 +149,7 @@ def run_merge(args: argparse.Namespace) -> int:
                     "parents": [{"name": p.parent_name, "weight": p.weight} for p in record.parents]})
     else:
         print(f"saved {record.name} -> {record.path} ({record.description}; merged in {merge['merge_seconds']} s)")
+        print(f"evaluate it in full: clir-studio evaluate --model {record.name} --dataset {args.dataset}")
     return 0
 
 
@@ -161,7 +162,8 @@ def run_sweep_cmd(args: argparse.Namespace) -> int:
                        progress=_progress_bar("sweep"))
     print_table(SWEEP_COLUMNS, sweep_rows(result))
     for parent in result["parents"]:
-        print(f"parent {parent['name']}: clir {_fmt(parent['summary']['clir'])}, mono {_fmt(parent['summary']['mono'])}")
+        summary = parent["summary"]
+        print(f"parent {parent['name']}: clir {_fmt(summary['clir'])}, mono {_fmt(summary['mono'])}")
     print(f"{len(result['points'])} points in {result['seconds']} s; Pareto front: points "
           f"{', '.join(map(str, result['pareto']))}")
     if args.json_path:

@@ -40,7 +40,8 @@ def weight_plan(request: CheckedRequest, keys: Sequence[str]) -> dict[str, list[
         weights = weights_for_key(key, request.spec.weights, request.layerwise, n_layers)
         where = locate(key)
         if where not in checked:
-            label = {"embeddings": " for the embeddings", "head": " after the encoder"}.get(where[0], f" at layer {where[1]}")
+            label = {"embeddings": " for the embeddings", "head": " after the encoder"}.get(
+                where[0], f" at layer {where[1]}")
             check_weights(weights, request.method, request.normalize, label if request.layerwise else "")
             checked[where] = weights
         plan[key] = request.method.normalise_weights(weights) if request.normalize else weights

@@ -62,7 +62,8 @@ def _cache_key(spec: MergeSpec, studio: Studio) -> str:
     return f"{spec.key()}:{stamps}"
 
 
-def load_parents(request: CheckedRequest, studio: Studio) -> tuple[list[SentenceTransformer], Optional[SentenceTransformer]]:
+def load_parents(request: CheckedRequest,
+                 studio: Studio) -> tuple[list[SentenceTransformer], Optional[SentenceTransformer]]:
     """Load the parents (and base) through the model cache and check they can be merged."""
     spec = request.spec
     models = [load_model(ref, studio) for ref in spec.models]

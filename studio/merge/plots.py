@@ -18,7 +18,8 @@ PARENT_COLOURS = ("#1c7ed6", "#37b24d", "#f59f00", "#7048e8", "#0ca678", "#868e9
 FRONT_COLOUR = "#f08c00"
 
 
-def _values(metrics: Mapping[str, Mapping[str, float]], summary: Mapping[str, Optional[float]]) -> list[Optional[float]]:
+def _values(metrics: Mapping[str, Mapping[str, float]],
+            summary: Mapping[str, Optional[float]]) -> list[Optional[float]]:
     return [metrics.get(d, {}).get(METRIC) for d in DIRECTION_NAMES] + [summary.get(s) for s in SUMMARY_NAMES]
 
 
@@ -110,5 +111,6 @@ def sweep_rows(result: Mapping[str, Any]) -> list[list[Any]]:
         scores = [p["metrics"].get(d, {}).get(METRIC) for d in DIRECTION_NAMES]
         means = [p["summary"].get(k) for k in SUMMARY_NAMES]
         rows.append([p["index"], round(p["alpha"], 3), " / ".join(f"{w:.2f}" for w in p["weights"]),
-                     *(round(v, 4) if v is not None else None for v in scores + means), "★" if p["index"] in front else ""])
+                     *(round(v, 4) if v is not None else None for v in scores + means),
+                     "★" if p["index"] in front else ""])
     return rows

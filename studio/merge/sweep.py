@@ -34,7 +34,8 @@ def sweep_weights(steps: int, n_models: int = 2, axis: int = 1,
     if not 2 <= steps <= MAX_STEPS:
         raise MergeError(f"A sweep takes between 2 and {MAX_STEPS} steps, not {steps}.")
     if not 0 <= axis < n_models:
-        raise MergeError(f"The swept model must be one of the {n_models} models (index 0 to {n_models - 1}), not {axis}.")
+        raise MergeError(f"The swept model must be one of the {n_models} models "
+                         f"(index 0 to {n_models - 1}), not {axis}.")
     others = [1.0 if weights is None else float(w) for i, w in enumerate(weights or [1.0] * n_models) if i != axis]
     total = sum(others)
     if total <= 0:

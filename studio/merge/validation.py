@@ -108,7 +108,8 @@ def _vocab(model: SentenceTransformer) -> Optional[dict[str, int]]:
 def _pipeline(ref: SentenceTransformer, model: SentenceTransformer) -> Optional[str]:
     mine, theirs = ([type(m).__name__ for m in x] for x in (ref, model))
     if mine != theirs:
-        return f"have different module pipelines ({' → '.join(mine)} vs {' → '.join(theirs)}); merge only models built the same way"
+        return (f"have different module pipelines ({' → '.join(mine)} vs {' → '.join(theirs)}); "
+                "merge only models built the same way")
     return None
 
 
@@ -145,7 +146,8 @@ def _module_settings(ref: SentenceTransformer, model: SentenceTransformer) -> Op
         settings = [_settings(m) for m in (mine, theirs)]
         if settings[0] != settings[1]:
             keys = [k for k in settings[0] if settings[0].get(k) != settings[1].get(k)]
-            return (f"configure module {index} ({type(mine).__name__}) differently ({', '.join(keys[:3]) or 'settings'}); "
+            return (f"configure module {index} ({type(mine).__name__}) differently "
+                    f"({', '.join(keys[:3]) or 'settings'}); "
                     "merge only models built the same way")
     return None
 
@@ -154,7 +156,8 @@ def _state_keys(ref: SentenceTransformer, model: SentenceTransformer) -> Optiona
     mine, theirs = ({k: tuple(v.shape) for k, v in m.state_dict().items()} for m in (ref, model))
     if mine != theirs:
         diff = sorted(set(mine) ^ set(theirs)) or [k for k in mine if mine[k] != theirs[k]]
-        return f"have different weights (first difference: {diff[0]}); merge only models with the same parameter names and shapes"
+        return (f"have different weights (first difference: {diff[0]}); "
+                "merge only models with the same parameter names and shapes")
     return None
 
 
@@ -162,7 +165,11 @@ CHECKS = (_pipeline, _dimensions, _architectures, _tokenizers, _module_settings,
 
 
 def check_compatible(models: Sequence[tuple[str, SentenceTransformer]]) -> None:
-    """Same pipeline, dimension, architecture, tokenizer, module settings and state keys, or MergeError naming the pair."""
+    """Same pipeline, dimension, architecture, tokenizer, module settings and state keys.
+
+    Raises:
+        MergeError: naming the first incompatible pair and what differs.
+    """
     (ref_name, ref), others = models[0], models[1:]
     for name, model in others:
         if model is ref:

@@ -120,20 +120,31 @@ def run_preview(models, method, base, layer_on, layer_table, dataset, split, lim
                      progress=report).to_json()
     merged = result["merged"]["summary"]
     status = (f"Merged in {result['merge_seconds']:.2f} s (parents loaded in {result['load_seconds']:.2f} s), scored "
-              f"in {result['eval_seconds']:.2f} s on {result['dataset']} {result['split']} (first {result['limit'] or 'all'} "
-              f"queries): CLIR {merged['clir']:.4f} · mono {merged['mono']:.4f} · all {merged['all']:.4f}. Nothing written.")
+              f"in {result['eval_seconds']:.2f} s on {result['dataset']} {result['split']} "
+              f"(first {result['limit'] or 'all'} queries): CLIR {merged['clir']:.4f} · mono {merged['mono']:.4f} · "
+              f"all {merged['all']:.4f}. Nothing written.")
     return status, direction_bars(result), tradeoff_point(result)
 
 
+def _saved(record: Any, full_eval: bool, dataset: str) -> str:
+    """The message after a save; queues the full evaluation (test split) when asked."""
+    text = f"✅ Saved **{record.name}** ({record.description}); its lineage is in the Models tab."
+    if not full_eval:
+        return text + " Evaluate it in full in the Evaluate tab."
+    from studio.evaluate.job import start_evaluation
+
+    outcome = start_evaluation(record.name, dataset or DEFAULT_DATASET, "test", background=True)
+    return text + f" Full evaluation on {dataset or DEFAULT_DATASET} (test) queued as job #{outcome['job_id']}."
+
+
 @guarded
-def save_merge(name, models, method, base, layer_on, layer_table, *args):
+def save_merge(name, full_eval, dataset, models, method, base, layer_on, layer_table, *args):
     """Write and register the merge the controls describe (the previewed model when it matches)."""
     from studio.merge.io import save_merged
 
     weights, values = _split(args)
     record = save_merged(_spec(models, method, base, layer_on, layer_table, weights, values), name)
-    return (f"✅ Saved **{record.name}** ({record.description}). Evaluate it in full in the Evaluate tab; "
-            "its lineage is in the Models tab.")
+    return _saved(record, full_eval, dataset)
 
 
 @guarded
@@ -172,15 +183,16 @@ def show_sweep(job_id: Optional[int], point: Optional[float] = None):
 
 
 @guarded
-def save_point(job_id: Optional[int], point: Optional[float], name: str) -> str:
+def save_point(job_id: Optional[int], point: Optional[float], name: str, full_eval: bool, dataset: str) -> str:
     """Save one sweep point as a registered merged model."""
     from studio.merge.base import MergeError
     from studio.merge.sweep import save_sweep_point, sweep_result
 
     if not job_id or point is None:
         raise MergeError("Pick a finished sweep and a point (click a row of the table) first.")
-    record = save_sweep_point(sweep_result(int(job_id)), int(point), name, job_id=int(job_id))
-    return f"✅ Saved **{record.name}** ({record.description})."
+    result = sweep_result(int(job_id))
+    record = save_sweep_point(result, int(point), name, job_id=int(job_id))
+    return _saved(record, full_eval, result.get("dataset") or dataset)
 
 
 @guarded
@@ -256,6 +268,7 @@ def build() -> None:
             preview_btn = gr.Button("Preview", variant="primary")
             name = gr.Textbox(label="Name for the merged model", placeholder="e.g. merged/ko-mix-0.6", scale=2)
             save_btn = gr.Button("Save")
+        full_eval = gr.Checkbox(value=True, label="After saving, evaluate in full (background job, test split)")
         status = gr.Markdown()
         with gr.Row():
             bars, scatter = gr.Plot(label="Per direction"), gr.Plot(label="CLIR vs monolingual")
@@ -284,21 +297,23 @@ def build() -> None:
         private: dict[str, Any] = {"api_visibility": "private"}
         c["models"].change(models_changed, c["models"], [*c["sliders"], c["layer_table"], sweep_a, sweep_b],
                            queue=False, **private)
-        c["method"].change(method_changed, c["method"], [c["base"], c["method_md"], *c["params"]], queue=False, **private)
+        c["method"].change(method_changed, c["method"], [c["base"], c["method_md"], *c["params"]], queue=False,
+                           **private)
         for control in [c["models"], c["method"], *numbers]:
             control.change(weights_text, [c["models"], c["method"], *numbers], c["weights_md"], queue=False, **private)
         c["refresh"].click(lambda: [gr.Dropdown(choices=merge_options()["models"])] * 4, None,
                            [c["models"], c["base"], sweep_a, sweep_b], **private)
         preview_btn.click(run_preview, [*request, *subset, *numbers], [status, bars, scatter],
                           concurrency_limit=2, concurrency_id="merge", **private)
-        save_btn.click(save_merge, [name, *request, *numbers], status, concurrency_id="merge", **private)
+        save_btn.click(save_merge, [name, full_eval, c["dataset"], *request, *numbers], status,
+                       concurrency_id="merge", **private)
         start.click(start_sweep, [sweep_a, sweep_b, steps, c["method"], c["base"], *subset, *numbers],
                     [sweep_status, job, timer], **private)
         job.change(show_sweep, [job, point], [sweep_status, curve, table, timer], **private)
         timer.tick(show_sweep, [job, point], [sweep_status, curve, table, timer], show_progress="hidden", **private)
         table.select(pick_row, None, point, **private)
         point.change(show_sweep, [job, point], [sweep_status, curve, table, timer], show_progress="hidden", **private)
-        save_point_btn.click(save_point, [job, point, point_name], point_status, **private)
+        save_point_btn.click(save_point, [job, point, point_name, full_eval, c["dataset"]], point_status, **private)
         gr.api(merge_preview_api, api_name="merge_preview", concurrency_limit=2, concurrency_id="merge")
         gr.api(merge_save_api, api_name="merge_save", concurrency_id="merge")
         gr.api(merge_methods_api, api_name="merge_methods")

@@ -76,3 +76,19 @@ def test_handlers_generate_controls_from_the_registry(parents):
     spec = merge_tab._spec([a, b], "ties", "test/base", True, table, [0.5, 0.5, 0, 0, 0], values)
     assert spec.base == "test/base" and spec.params["density"] == 0.5 and "seed" not in spec.params
     assert spec.layerwise == {"embeddings": [1.0, 0.0], "layers": [[1.0, 0.0], [0.0, 1.0]]}
+
+
+def test_save_handler_registers_and_queues_the_full_evaluation(parents, studio):
+    from studio.jobs import runner
+    from studio.ui import merge_tab
+
+    _, a, b = parents
+    values = [p.default for p in merge_tab.PARAMS]
+    text = merge_tab.save_merge("ui/soup", True, "demo/ko-en-qa", [a, b], "linear", None, False, None,
+                                0.5, 0.5, 0, 0, 0, *values)
+    assert "Saved **ui/soup**" in text and "queued as job #" in text
+    job_id = int(text.split("job #")[1].rstrip("."))
+    final = runner.wait_for(job_id, poll=0.5, studio=studio)
+    assert final.state == "succeeded", runner.log_path(job_id, studio).read_text(errors="replace")[-2000:]
+    evaluation = studio.store.list_evaluations(model_name="ui/soup")[0]
+    assert evaluation.split == "test" and set(evaluation.metrics) == {"ko-ko", "en-en", "ko-en", "en-ko"}

@@ -18,7 +18,8 @@ from studio.merge.methods.linear import weighted_sum
 if TYPE_CHECKING:
     import torch
 
-SCALE = ParamSpec("scale", "float", 1.0, (0.0, 3.0), "λ: how much of the merged task vector to add to the base.", step=0.05)
+SCALE = ParamSpec("scale", "float", 1.0, (0.0, 3.0), "λ: how much of the merged task vector to add to the base.",
+                  step=0.05)
 DENSITY = ParamSpec("density", "float", 0.5, (0.0, 1.0), "Fraction of each task vector's entries kept.", step=0.05)
 SEED = ParamSpec("seed", "int", 0, (0, 2**31 - 1), "Seed of DARE's random drop (same seed, same model).", step=1)
 MAJORITY_SIGN = ParamSpec(
