@@ -283,3 +283,107 @@ def job_id_from_status(status: str) -> int:
     match = re.search(r"Job \*\*(\d+)\*\*", status)
     assert match, f"no job id in {status!r}"
     return int(match.group(1))
+
+
+# ------------------------------------------------------------------------------------------ the sandbox
+# Variables that would send caches or temporary files to fixed places outside the sandbox's root.
+SANDBOX_SCRUBBED = ("HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME",
+                    "TORCH_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                    "MPLCONFIGDIR", "TMP", "TEMP", "TMPDIR", "NLTK_DATA")
+FULL_DISK_BYTES = 256 * 1024  # the tiny model's weights alone are larger
+UPLOAD_LIMIT_MB = 1
+
+
+@dataclass
+class Sandbox:
+    """One served app whose every writable place lies under ``root``.
+
+    ``root/home`` is STUDIO_HOME; ``root/tmp`` is TMPDIR, ``root/user`` is HOME (caches), ``root/cwd`` the
+    working directory, ``root/exports`` where tests ask the CLI to write exports. Anything the app writes outside
+    STUDIO_HOME therefore shows up in ``outside_home()``. The app and CLI runs carry a fake ``HF_TOKEN``
+    (``marker``), an upload limit of 1 MB, and a full disk for trained models: a real 256 KB tmpfs mounted on
+    ``home/models/trained`` when this machine allows mounts (root), else the ``enospc_on_save`` fault hook
+    (``full_disk`` says which). So every training in the sandbox fails for lack of space, by design.
+    """
+
+    root: Path
+    app: ServedApp
+    marker: str
+    full_disk: str
+    mounted: Optional[Path] = None
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    def outside_home(self) -> set[str]:
+        """Files and folders under the root, except STUDIO_HOME and the exports folder the tests chose."""
+        return tree(self.root, exclude=(self.home, self.exports))
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """``clir-studio ARGS`` with the app's environment (same home, token, limits), from ``root/cwd``."""
+        return subprocess.run([sys.executable, "-m", "studio", *args], cwd=self.root / "cwd", env=self.app.env,
+                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def close(self) -> None:
+        self.app.stop()
+        kill_running_workers(self.home)
+        if self.mounted is not None:
+            subprocess.run(["umount", "-l", str(self.mounted)], capture_output=True)
+            self.mounted = None
+
+
+def _try_mount_tmpfs(target: Path, size: int) -> bool:
+    """Mount a ``size``-byte tmpfs on ``target``; False where mounting is not allowed (not root, CI)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+                          capture_output=True, text=True)
+    return done.returncode == 0
+
+
+_sandboxes: dict[str, Sandbox] = {}
+
+
+def get_sandbox(base: Path, tiny_model_dir: Path) -> Sandbox:
+    """The session's sandbox app (built on first use; later calls return the same one)."""
+    if "sandbox" in _sandboxes:
+        return _sandboxes["sandbox"]
+    import secrets
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="sandbox-", dir=base))
+    for name in ("tmp", "user", "cwd", "exports"):
+        (root / name).mkdir()
+    home = seed_home(root / "home", tiny_model_dir, bundled_cache(base.parent))
+    marker = "hf_marker" + secrets.token_hex(12)
+    trained = home / "models" / "trained"
+    mounted = _try_mount_tmpfs(trained, FULL_DISK_BYTES)
+    extra = {"TMPDIR": str(root / "tmp"), "HOME": str(root / "user"), "HF_TOKEN": marker,
+             "STUDIO_MAX_UPLOAD_MB": str(UPLOAD_LIMIT_MB), "STUDIO_MAX_JOBS_PER_USER": "20"}
+    if not mounted:
+        extra["STUDIO_FAULTS"] = "enospc_on_save"
+    app = make_app(home, root / "app.log", cwd=root / "cwd", **extra)
+    for name in SANDBOX_SCRUBBED:
+        if name not in extra:
+            app.env.pop(name, None)
+    sandbox = Sandbox(root=root, app=app, marker=marker, full_disk="tmpfs" if mounted else "fault-hook",
+                      mounted=trained if mounted else None)
+    _sandboxes["sandbox"] = sandbox
+    try:
+        app.start().wait_serving()
+    except BaseException:
+        sandbox.close()
+        raise
+    return sandbox
+
+
+def close_sandboxes() -> None:
+    for sandbox in _sandboxes.values():
+        sandbox.close()
+    _sandboxes.clear()
