@@ -12,6 +12,7 @@ REFERENCE_BM25 = {"ko-ko": 0.8852, "en-en": 0.9156}
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # ~2,800 texts through the real model: minutes alone, much longer on a busy machine
 def test_bundled_model_and_bm25_on_belebele(real_studio, shared_data):
     folder = shared_data / "belebele_ko_en"
     dense = evaluate_model("bundled/multilingual-e5-small", "benchmark/belebele", benchmark_dir=folder,
