@@ -81,10 +81,26 @@ def _claim(studio: Studio, job_id: int) -> bool:
     return job.state == "running" and os.environ.get(CLAIMED_ENV) == str(job_id)
 
 
+def _disk_full(exc: BaseException) -> Optional[BaseException]:
+    """The ENOSPC in ``exc`` or its causes; writers in Rust (safetensors, tokenizers) report it only as text."""
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
+            return current
+        if "No space left on device" in str(current) or f"os error {errno.ENOSPC})" in str(current):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
     """One sentence for the job's ``error`` field."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        where = f" while writing {exc.filename}" if exc.filename else ""
+    full = _disk_full(exc)
+    if full is not None:
+        filename = getattr(full, "filename", None) if isinstance(full, OSError) else None
+        where = f" while writing {filename}" if filename else ""
         return (f"The disk is full{where}; free some space (old checkpoints under jobs/, unused models) "
                 "and resume the job.")
     if isinstance(exc, user_errors()):
