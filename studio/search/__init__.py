@@ -6,6 +6,11 @@
   ``"en"`` with stop words + stemming), ``add(texts, ids)``, ``search(query_texts, k)``, ``save`` / ``load``.
 
 Both return :class:`studio.search.index.Hit` (``doc_id``, ``score``, ``rank``).
+
+The Search tab and ``clir-studio search`` build on them: ``corpus`` (a dataset's passages per language, duplicates
+merged, translations and gold), ``indexes`` (one cached index per model fingerprint × corpus hash × language,
+built once in the background), ``retrievers`` (dense and BM25 behind ``search(query, k)``), ``compare`` (two
+columns, overlap@k, per-column messages) and ``langdetect`` (Hangul share).
 """
 
 from __future__ import annotations
