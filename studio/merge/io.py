@@ -118,6 +118,8 @@ def merge_models(spec: MergeSpec, progress: Optional[Progress] = None, studio: O
     with _last_lock:
         if reuse and key in _last:
             return _last[key]
+        if reuse:
+            _last.clear()  # drop the previous preview's model first: one merged model less at the peak
     started = time.perf_counter()
     models, base = load_parents(request, studio)
     loaded = time.perf_counter()

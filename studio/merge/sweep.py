@@ -36,7 +36,10 @@ def sweep_weights(steps: int, n_models: int = 2, axis: int = 1,
     if not 0 <= axis < n_models:
         raise MergeError(f"The swept model must be one of the {n_models} models "
                          f"(index 0 to {n_models - 1}), not {axis}.")
-    others = [1.0 if weights is None else float(w) for i, w in enumerate(weights or [1.0] * n_models) if i != axis]
+    given = [float(w) for w in weights] if weights else [1.0] * n_models
+    if len(given) != n_models:
+        raise MergeError(f"Give one weight per model: {n_models} models but {len(given)} weights.")
+    others = [w for i, w in enumerate(given) if i != axis]
     total = sum(others)
     if total <= 0:
         raise MergeError("The models that are not swept need positive weights to share the rest between them.")

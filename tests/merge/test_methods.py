@@ -132,6 +132,9 @@ def test_fused_sums_equal_peft_task_arithmetic():
     base = torch.randn(7, 5, generator=generator)
     weights = [0.5, -0.25, 1.5]
     assert torch.allclose(weighted_sum(tensors, weights), task_arithmetic(tensors, torch.tensor(weights)), atol=1e-6)
+    pair = tensors[:2]  # the two-slider case takes the lerp path
+    assert torch.allclose(weighted_sum(pair, [0.3, 0.7]), task_arithmetic(pair, torch.tensor([0.3, 0.7])), atol=1e-6)
+    assert torch.equal(weighted_sum(pair, [1.0, 0.0]), pair[0]) and torch.equal(weighted_sum(pair, [0.0, 1.0]), pair[1])
     expected = base + 0.7 * task_arithmetic([t - base for t in tensors], torch.tensor(weights))
     out = run("task_arithmetic", [t.tolist() for t in tensors], weights, base.tolist(), scale=0.7, normalize=False)
     assert torch.allclose(out, expected, atol=1e-5)

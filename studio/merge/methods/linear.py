@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 def weighted_sum(tensors: list[torch.Tensor], weights: list[float]) -> torch.Tensor:
     """``Σ w_i t_i``: the maths of ``peft.utils.merge_utils.task_arithmetic`` (which stacks, scales and sums,
     four buffers of N tensors each) accumulated into one new buffer, so a merge reads each parent once and
-    allocates only its result. The tests check it against peft's.
+    allocates only its result. Two weights summing to 1 (the slider case) are one ``lerp``: read two, write one.
+    The tests check it against peft's.
     """
+    if len(tensors) == 2 and abs(weights[0] + weights[1] - 1.0) < 1e-9:
+        return tensors[0].lerp(tensors[1], weights[1])
     out = tensors[0] * weights[0]
     for tensor, weight in zip(tensors[1:], weights[1:]):
         out.add_(tensor, alpha=weight)
