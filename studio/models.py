@@ -26,6 +26,9 @@ def validate_name(name: str, what: str = "model") -> str:
         raise StudioError(f"The {what} name is {len(name)} characters long; keep it under {MAX_NAME_LENGTH}.")
     if name.startswith(("/", ".", "~")) or ".." in name or "\\" in name or not name.isprintable():
         raise StudioError(f"{name!r} is not a usable {what} name: use letters, digits, '-', '_', '.' and '/'.")
+    if any(part in ("", ".") for part in name.split("/")):
+        # "a//b", "a/./b" and "a/" would name the same folder as "a/b" and "a" (pathlib drops the extra parts)
+        raise StudioError(f"{name!r} is not a usable {what} name: no empty or '.' parts between slashes.")
     return name
 
 

@@ -35,17 +35,26 @@ def show_details(name: str) -> dict:
     return model_details(name) if name else {}
 
 
-EXPORT_ROOT = Path(tempfile.gettempdir()) / "clir-studio-exports"
+EXPORT_FOLDER = "clir-studio-exports"
 EXPORT_KEEP_SECONDS = 3600
+
+
+def export_root() -> Path:
+    """Where download archives are written: in Gradio's upload folder, which ``serve()`` puts under STUDIO_HOME
+    (``cache/gradio``), so nothing lands outside the data home and Gradio may serve the file."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()) / EXPORT_FOLDER
 
 
 def _fresh_export_dir() -> Path:
     """A new folder for one download; downloads older than an hour are removed."""
-    EXPORT_ROOT.mkdir(parents=True, exist_ok=True)
-    for old in EXPORT_ROOT.iterdir():
+    root = export_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
         if old.stat().st_mtime < time.time() - EXPORT_KEEP_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=EXPORT_ROOT))
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 @guarded
