@@ -1,4 +1,4 @@
-"""Encode texts once, in length-sorted batches, through an on-disk embedding cache.
+"""Encode texts once, in batches sorted by token length, through an on-disk embedding cache.
 
 The cache lives under ``<data home>/cache/embeddings/``: one SQLite file per model fingerprint
 (a content hash of the model's files, :func:`studio.modelref.model_fingerprint`), one row per
@@ -167,7 +167,9 @@ class Encoder:
             for text in texts:
                 wanted.setdefault(text_key(prompt, text), (prompt, text))
         vectors = self.cache.get(list(wanted)) if self.cache is not None else {}
-        todo = sorted((k for k in wanted if k not in vectors), key=lambda k: -len(wanted[k][1]))
+        todo = [k for k in wanted if k not in vectors]
+        lengths = dict(zip(todo, self._lengths([wanted[k] for k in todo])))
+        todo.sort(key=lambda k: -lengths[k])  # batches of similar token length pad little
         self.reused += len(wanted) - len(todo)
         total = len(todo)
         if progress:
@@ -193,16 +195,33 @@ class Encoder:
         """Unit vectors of ``texts`` (n × dim) with the model's ``prompt_name`` prompt."""
         return self.encode_many({"texts": (texts, prompt_name)}, progress)["texts"]
 
+    def _lengths(self, pairs: Sequence[tuple[str, str]]) -> list[int]:
+        """Token counts of prompt + text (character counts when the model has no tokenizer).
+
+        Sorting by tokens rather than characters matters here: Korean needs several times more tokens
+        per character than English, so character order would batch short English texts with long Korean ones.
+        """
+        texts = [prompt + text for prompt, text in pairs]
+        tokenizer = getattr(self.model, "tokenizer", None)
+        if tokenizer is not None and texts:
+            try:
+                return [len(ids) for ids in tokenizer(texts, add_special_tokens=False, truncation=True)["input_ids"]]
+            except Exception:  # noqa: BLE001 - any tokenizer trouble just means a coarser sort
+                pass
+        return [len(text) for text in texts]
+
     def _encode(self, pairs: Sequence[tuple[str, str]]) -> list[np.ndarray]:
-        """Run the model on (prompt, text) pairs that share length order; group by prompt."""
+        """Run the model batch by batch over length-sorted (prompt, text) pairs, grouped by prompt."""
         out: list[Optional[np.ndarray]] = [None] * len(pairs)
         by_prompt: dict[str, list[int]] = {}
         for index, (prompt, _) in enumerate(pairs):
             by_prompt.setdefault(prompt, []).append(index)
         for prompt, indices in by_prompt.items():
-            array = self.model.encode([pairs[i][1] for i in indices], prompt=prompt,
-                                      batch_size=self.batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False)
-            for i, vector in zip(indices, np.asarray(array, dtype=np.float32)):
-                out[i] = vector
+            for start in range(0, len(indices), self.batch_size):  # one call per batch keeps our order
+                batch = indices[start:start + self.batch_size]
+                array = self.model.encode([pairs[i][1] for i in batch], prompt=prompt,
+                                          batch_size=self.batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False)
+                for i, vector in zip(batch, np.asarray(array, dtype=np.float32)):
+                    out[i] = vector
         return out  # type: ignore[return-value]
