@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium, driven as a user: upload → mix → train → evaluate → merge → search.
+"""End to end in a real headless Chromium, driven as a user: upload → mix → train → evaluate → merge → search
+(→ export the trained model as an archive).
 
 The app is ``python -m studio ui`` on a fresh data home holding the tiny random test model (``test/tiny``;
 registered before the app starts, as ``clir-studio models add`` would) and a pre-converted bundled model
@@ -13,6 +14,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import unquote
 
 import pytest
 
@@ -285,6 +287,23 @@ def step_search(page: Any) -> None:
     no_error_toast(page)
 
 
+def step_export(page: Any, app: Any, model: str) -> None:
+    """Models tab: export the model as an archive for download; the file is written inside the data home."""
+    open_tab(page, "Models")
+    click(page, "Refresh")
+    shots().wait_until_idle(page)
+    pick(page, "Model", model)
+    visible(page, page.get_by_text("Export or import a model archive")).click()
+    click(page, "Export the selected model")
+    archive = model.replace("/", "--") + ".tar.gz"
+    link = visible(page, page.locator(f"a[href*='{archive}']"))  # the file's download link
+    link.wait_for(timeout=120_000)
+    no_error_toast(page)
+    served_path = unquote(re.search(r"file=(.*)$", link.get_attribute("href")).group(1))
+    assert Path(served_path).resolve().is_relative_to((app.home / "cache" / "gradio").resolve()), served_path
+    assert Path(served_path).stat().st_size > 10_000
+
+
 # ------------------------------------------------------------------------------------------- test
 def test_upload_mix_train_evaluate_merge_search(e2e_page, e2e_app, screenshot, tmp_path) -> None:
     page = e2e_page
@@ -302,3 +321,5 @@ def test_upload_mix_train_evaluate_merge_search(e2e_page, e2e_app, screenshot, t
     screenshot(page, "e2e-6-merge-preview")
     step_search(page)
     screenshot(page, "e2e-7-search-side-by-side")
+    step_export(page, e2e_app, TRAINED)
+    screenshot(page, "e2e-8-model-exported")
