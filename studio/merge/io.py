@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from studio.context import Studio, get_studio
 from studio.merge.base import MergeError
-from studio.merge.engine import merge_states, unique_state, weight_plan
 from studio.merge.spec import MergeSpec
 from studio.merge.validation import CheckedRequest, check_compatible, check_request
 from studio.modelref import load_model, resolve_model
@@ -120,6 +119,8 @@ def merge_models(spec: MergeSpec, progress: Optional[Progress] = None, studio: O
             return _last[key]
         if reuse:
             _last.clear()  # drop the previous preview's model first: one merged model less at the peak
+    from studio.merge.engine import merge_states, unique_state, weight_plan  # torch: only when merging
+
     started = time.perf_counter()
     models, base = load_parents(request, studio)
     loaded = time.perf_counter()

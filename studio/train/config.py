@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -134,6 +136,18 @@ def detect_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def likely_device() -> str:
+    """Like ``detect_device`` but without importing torch (for UI defaults at start-up).
+
+    Uses torch when it is already imported; otherwise a visible NVIDIA GPU means ``cuda``.
+    """
+    forced = os.environ.get("STUDIO_DEVICE", "").strip().lower()
+    if forced in ("cpu", "cuda") or "torch" in sys.modules:
+        return detect_device()
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return "cuda" if gpus.is_dir() and any(gpus.iterdir()) else "cpu"
 
 
 def field_help() -> dict[str, tuple[Any, str]]:

@@ -23,9 +23,9 @@ PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
 def _device() -> str:
-    from studio.train.config import detect_device
+    from studio.train.config import likely_device
 
-    return detect_device()
+    return likely_device()
 
 
 def model_choices() -> list[str]:
