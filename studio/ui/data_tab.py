@@ -33,15 +33,20 @@ def _sources(files: Optional[list[str]], source: str) -> list[str]:
     paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
     source = (source or "").strip()
     if source and os.path.exists(os.path.expanduser(source)) and not server_paths_allowed():
-        raise DataError("Reading folders on the server is turned off on a shared Space; upload the files instead "
-                        f"(or set {ALLOW_SERVER_PATHS_ENV}=1).")
+        raise DataError("Reading folders on the server is turned off on a shared Space or server (demo mode, login); "
+                        f"upload the files instead (or set {ALLOW_SERVER_PATHS_ENV}=1).")
     return paths + ([source] if source else [])
 
 
 def server_paths_allowed() -> bool:
-    """Server paths in the source box are read unless the app runs on a Hugging Face Space."""
+    """Server paths in the source box are read only by a private app: not on a Hugging Face Space, not in the
+    read-only demo, not behind a login (others could read the server's files), unless set explicitly."""
+    from studio.access import AUTH_ENV, demo_mode
+
     explicit = os.environ.get(ALLOW_SERVER_PATHS_ENV, "").strip().lower()
-    return explicit in ("1", "true", "yes", "on") if explicit else not os.environ.get("SPACE_ID")
+    if explicit:
+        return explicit in ("1", "true", "yes", "on")
+    return not (os.environ.get("SPACE_ID") or demo_mode() or os.environ.get(AUTH_ENV, "").strip())
 
 
 def parse_mapping_text(text: str) -> dict[str, Optional[str]]:

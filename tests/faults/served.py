@@ -182,13 +182,27 @@ class ServedApp:
         except OSError:
             return False
 
-    def client(self) -> Any:
-        """A ``gradio_client.Client`` on this app."""
+    def client(self, fresh: bool = False) -> Any:
+        """A ``gradio_client.Client`` on this app: the shared one, or a new one with ``fresh``."""
         from gradio_client import Client
 
+        if self.clients and not fresh and self.clients[0].src.rstrip("/") == self.url.rstrip("/"):
+            return self.clients[0]
         client = Client(self.url, verbose=False)
         self.clients.append(client)
         return client
+
+    def close_clients(self) -> None:
+        """Stop the clients' heartbeat threads (all at once: each may take a second to notice)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        for client in self.clients:
+            kill = getattr(client, "_kill_heartbeat", None)
+            if kill is not None:
+                kill.set()
+        with ThreadPoolExecutor(max_workers=max(1, len(self.clients))) as pool:
+            list(pool.map(lambda c: c.close(), self.clients))
+        self.clients.clear()
 
     def kill9(self) -> None:
         """``kill -9`` the app process (its job workers live in their own sessions and survive)."""
@@ -197,12 +211,10 @@ class ServedApp:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        for client in self.clients:
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001 - best effort
-                pass
-        self.clients.clear()
+        try:
+            self.close_clients()
+        except Exception:  # noqa: BLE001 - best effort
+            self.clients.clear()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -71,7 +71,7 @@ def test_50_concurrent_searches_all_answer_correctly(sandbox: Sandbox) -> None:
     corpus = documents()
     requests = requests_to_send()
     log_start = len(sandbox.app.log_text())
-    clients = [sandbox.app.client() for _ in range(N_CLIENTS)]
+    clients = [sandbox.app.client(fresh=True) for _ in range(N_CLIENTS)]
     reference = {}
     for request in requests:  # alone, one after the other (this also builds the indexes)
         result = search(clients[0], request)
