@@ -6,7 +6,9 @@ Everything the app writes lives under one directory, ``STUDIO_HOME``:
     models/        model directories (converted base model, trained and merged models)
     datasets/      imported datasets as Parquet, one folder per dataset
     jobs/<id>/     one folder per background job: payload, log, checkpoints
-    cache/         embedding cache and search indexes
+    cache/         embedding cache, search indexes, Gradio's upload files
+    runs/<id>/     per-query rankings (TREC run format) of stored evaluations
+    reports/<name>/ study reports (HTML, Markdown, JSON)
 """
 
 from __future__ import annotations
