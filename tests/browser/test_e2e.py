@@ -97,6 +97,7 @@ def fill(page: Any, label: str, value: Any) -> None:
     field = visible(page, page.get_by_label(label, exact=True))
     field.fill(str(value))
     field.press("Tab")  # commit the value (Gradio's number fields update on blur)
+    assert field.input_value() == str(value), (label, field.input_value())
 
 
 def click(page: Any, name: str) -> None:
@@ -194,11 +195,15 @@ def step_train(page: Any) -> int:
     shots().wait_until_idle(page)
     pick(page, "Base model", "test/tiny")
     pick(page, "Mix", MIX)
+    name = visible(page, page.get_by_label("New model name", exact=True))
+    # the tab suggests a name once base and mix are set; wait for it, as a user would, before replacing it
+    page.wait_for_function("e => e.value !== ''", arg=name.element_handle(), timeout=30_000)
     fill(page, "New model name", TRAINED)
     fill(page, "Learning rate", 0.001)
     fill(page, "Max steps (0: use epochs)", 6)
     fill(page, "Batch size (pairs)", 8)
     wait_text(page, "Estimate:", 60_000)
+    assert name.input_value() == TRAINED
     click(page, "Train")
     status = wait_text(page, re.compile(r"Job \d+ (running now|queued)"), 60_000).inner_text()
     return int(re.search(r"Job (\d+)", status).group(1))
