@@ -37,8 +37,7 @@ def test_the_app_writes_no_csv() -> None:
 def test_runs_export_keeps_formula_like_names_as_plain_json_strings(sandbox: Sandbox) -> None:
     """The Runs export path that exists (JSON) carries a formula-like model name verbatim, as data."""
     name = "=SUM(1;2)+cmd|' /C calc'!A0"
-    store = store_of(sandbox.home)
-    if store.find_model(name) is None:
+    if store_of(sandbox.home).find_model(name) is None:
         done = sandbox.cli("models", "add", name, str(sandbox.home / "models" / "test-tiny"))
         assert done.returncode == 0, done.stderr
     outcome = sandbox.app.client().predict(name, "demo/ko-en-qa", "test", ["ko-ko"], 3, "", False,

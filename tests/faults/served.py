@@ -341,6 +341,33 @@ class Sandbox:
         return subprocess.run([sys.executable, "-m", "studio", *args], cwd=self.root / "cwd", env=self.app.env,
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
+    def cli_many(self, *commands: tuple[str, ...], timeout: float = 600) -> list[subprocess.CompletedProcess]:
+        """Several ``clir-studio`` commands in one interpreter (each through ``studio.cli.main``, stdout and stderr
+        captured apart), with the same environment and working directory as ``cli``: one start-up for many."""
+        import json as _json
+
+        script = (
+            "import contextlib, io, json, sys\n"
+            "from studio.cli import main\n"
+            "results = []\n"
+            "for argv in json.loads(sys.stdin.read()):\n"
+            "    out, err = io.StringIO(), io.StringIO()\n"
+            "    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
+            "        try:\n"
+            "            code = main(argv)\n"
+            "        except SystemExit as exc:\n"
+            "            code = exc.code if isinstance(exc.code, int) else 2\n"
+            "    results.append([code, out.getvalue(), err.getvalue()])\n"
+            "print('\\n@@RESULTS@@' + json.dumps(results))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script], cwd=self.root / "cwd", env=self.app.env,
+                              input=_json.dumps([list(c) for c in commands]), capture_output=True, text=True,
+                              timeout=timeout)
+        assert "@@RESULTS@@" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+        results = _json.loads(done.stdout.rsplit("@@RESULTS@@", 1)[1])
+        return [subprocess.CompletedProcess(list(argv), code, out, err) for argv, (code, out, err) in
+                zip(commands, results)]
+
     def close(self) -> None:
         self.app.stop()
         kill_running_workers(self.home)
