@@ -24,12 +24,12 @@ def no_loading(monkeypatch):
 @pytest.fixture
 def no_merging(monkeypatch):
     """Fail the test if tensors get merged."""
-    import studio.merge.io as io
+    import studio.merge.engine as engine
 
     def refuse(*args, **kwargs):
         raise AssertionError("merging started before the models were checked")
 
-    monkeypatch.setattr(io, "merge_states", refuse)
+    monkeypatch.setattr(engine, "merge_states", refuse)
 
 
 @pytest.mark.parametrize(
