@@ -89,8 +89,12 @@ def should_run_in_background(n_texts: int) -> bool:
 
 
 def submit_evaluation(payload: dict[str, Any], studio: Optional[Studio] = None) -> int:
-    """Queue an ``evaluate`` job; returns its id."""
+    """Queue an ``evaluate`` job; returns its id (refused in demo mode and over the job quota)."""
+    from studio.access import check_job_quota, require_write
     from studio.jobs.runner import submit
+
+    require_write("queueing background evaluations")
+    check_job_quota(payload.get("owner", ""), studio)
 
     title = f"evaluate {payload['model']} on {payload['dataset']}"
     return submit(JOB_KIND, payload, title=title, studio=studio).id
