@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 
 from studio import access
 from studio.access import (AccessConfigError, JobQuotaError, ReadOnlyDemoError, auth_credentials, check_job_quota,
                            demo_mode, max_upload_bytes, redact, require_write, secret_values)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture(autouse=True)

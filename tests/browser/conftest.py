@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from filelock import FileLock
+from tests.net import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -60,12 +60,6 @@ def chromium_executable() -> str:
             if failure or not Path(shots.CHROMIUM).is_file():
                 pytest.skip(f"cannot install Debian chromium for the browser tests: {failure or 'binary missing'}")
     return shots.CHROMIUM
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
 from tests.data.helpers import parallel_records, write_jsonl, write_msmarco_pair
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 import warnings
 
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture

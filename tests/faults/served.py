@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
+from tests.net import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_NAME = "test/tiny"
@@ -47,12 +47,6 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: fl
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not met within {timeout:.0f} s")
         time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --------------------------------------------------------------------------------------------- the home

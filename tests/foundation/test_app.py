@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 
 import pytest
 from gradio_client import Client
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture

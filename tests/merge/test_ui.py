@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 from gradio_client import Client
+from tests.net import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
@@ -10,12 +9,7 @@ import pytest
 from gradio_client import Client
 
 from tests.search.conftest import SEJONG_EN, SEJONG_ID, SEJONG_KO
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import yaml
 from studio.cli import main
 from studio.settings import REPO_ROOT
 from studio.space import SpaceExportError, apply_space_defaults, export_space, installed_version
+from tests.net import free_port
 
 MARKER = "hf_SECRET_marker_space_51c2"
 
@@ -97,12 +97,6 @@ def test_cli_export_space(studio_home: Path, tmp_path: Path, capsys: pytest.Capt
     assert front_matter(tmp_path / "space" / "README.md")["title"] == "My CLIR"
     assert main(["export-space", str(tmp_path / "space")]) == 2
     assert capsys.readouterr().err.startswith("error: ")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 240) -> str:
